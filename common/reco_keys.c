@@ -1,0 +1,88 @@
+/* reco_keys — builders for every Redis key reco uses (schema in reco_keys.h, docs/redis-keys.md). */
+#include "reco_keys.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+static int build(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int build(char *buf, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(buf, n, fmt, ap);
+    va_end(ap);
+    return (len < 0 || (size_t)len >= n) ? -1 : len;
+}
+
+int reco_key_events(char *buf, size_t n, const char *tenant)
+{
+    return build(buf, n, "reco:{%s}:events", tenant);
+}
+
+int reco_key_event_ids(char *buf, size_t n, const char *tenant)
+{
+    return build(buf, n, "reco:{%s}:event-ids", tenant);
+}
+
+int reco_key_user_history(char *buf, size_t n, const char *tenant, const char *user)
+{
+    return build(buf, n, "reco:{%s}:user:%s:history", tenant, user);
+}
+
+int reco_key_item_history(char *buf, size_t n, const char *tenant, const char *item)
+{
+    return build(buf, n, "reco:{%s}:item:%s:history", tenant, item);
+}
+
+int reco_key_item(char *buf, size_t n, const char *tenant, const char *item)
+{
+    return build(buf, n, "reco:{%s}:item:%s", tenant, item);
+}
+
+int reco_key_items(char *buf, size_t n, const char *tenant)
+{
+    return build(buf, n, "reco:{%s}:items", tenant);
+}
+
+int reco_key_hidden(char *buf, size_t n, const char *tenant)
+{
+    return build(buf, n, "reco:{%s}:hidden", tenant);
+}
+
+int reco_key_model_seq(char *buf, size_t n, const char *tenant)
+{
+    return build(buf, n, "reco:{%s}:m:seq", tenant);
+}
+
+int reco_key_lease(char *buf, size_t n, const char *tenant)
+{
+    return build(buf, n, "reco:{%s}:trainer:lease", tenant);
+}
+
+int reco_key_model_current(char *buf, size_t n, const char *tenant, const char *model)
+{
+    return build(buf, n, "reco:{%s}:m:%s:current", tenant, model);
+}
+
+int reco_key_model_meta(char *buf, size_t n, const char *tenant, const char *model, int64_t version)
+{
+    return build(buf, n, "reco:{%s}:m:%s:%" PRId64 ":meta", tenant, model, version);
+}
+
+int reco_key_model_global(char *buf, size_t n, const char *tenant, const char *model, int64_t version)
+{
+    return build(buf, n, "reco:{%s}:m:%s:%" PRId64 ":all", tenant, model, version);
+}
+
+int reco_key_model_item(char *buf, size_t n, const char *tenant, const char *model, int64_t version,
+                        const char *item)
+{
+    return build(buf, n, "reco:{%s}:m:%s:%" PRId64 ":i:%s", tenant, model, version, item);
+}
+
+int reco_key_model_index(char *buf, size_t n, const char *tenant, const char *model, int64_t version)
+{
+    return build(buf, n, "reco:{%s}:m:%s:%" PRId64 ":keys", tenant, model, version);
+}

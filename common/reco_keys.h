@@ -1,0 +1,47 @@
+/* reco_keys — the Redis key schema, written down once. docs/redis-keys.md explains each key.
+ *
+ * Every key of tenant T starts with "reco:{T}:" (the braces are a Redis Cluster hash tag, so a
+ * tenant's keys share one slot and multi-key commands stay legal on a cluster). Tenant names are
+ * restricted to [A-Za-z0-9_-] (reco_valid_tenant), so the first '{' ... '}' is always the tag,
+ * whatever bytes item and user ids contain. Only two keys are global: the tenant registry and the
+ * train queue.
+ *
+ * Each function writes the key into buf (NUL-terminated) and returns its length, or -1 if it does
+ * not fit; RECO_KEY_MAX always fits keys built from validated ids. */
+#ifndef RECO_KEYS_H
+#define RECO_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RECO_KEY_MAX 1200
+
+#define RECO_KEY_TENANTS "reco:tenants"       /* SET of tenant names */
+#define RECO_KEY_TRAIN_QUEUE "reco:train:queue" /* LIST of tenant names to rebuild now */
+
+/* Model names as used in keys and in the API. */
+#define RECO_MODEL_POPULAR "popular"
+#define RECO_MODEL_ITEM_TO_ITEM "item-to-item"
+
+int reco_key_events(char *buf, size_t n, const char *tenant);                  /* STREAM */
+int reco_key_event_ids(char *buf, size_t n, const char *tenant);               /* ZSET client id -> ms */
+int reco_key_user_history(char *buf, size_t n, const char *tenant, const char *user); /* ZSET item->ms */
+int reco_key_item_history(char *buf, size_t n, const char *tenant, const char *item); /* ZSET user->ms */
+int reco_key_item(char *buf, size_t n, const char *tenant, const char *item); /* HASH attributes */
+int reco_key_items(char *buf, size_t n, const char *tenant);                  /* SET item ids */
+int reco_key_hidden(char *buf, size_t n, const char *tenant);                 /* SET hidden items */
+int reco_key_model_seq(char *buf, size_t n, const char *tenant);              /* STRING INCR */
+int reco_key_lease(char *buf, size_t n, const char *tenant);                  /* STRING owner */
+/* STRING: the version currently served for model. */
+int reco_key_model_current(char *buf, size_t n, const char *tenant, const char *model);
+/* HASH: built_at_ms, duration_ms, events, users, items of one version. */
+int reco_key_model_meta(char *buf, size_t n, const char *tenant, const char *model, int64_t version);
+/* ZSET: a model's global list, e.g. popular items. */
+int reco_key_model_global(char *buf, size_t n, const char *tenant, const char *model, int64_t version);
+/* ZSET: a model's list for one item, e.g. the neighbours of item in item-to-item. */
+int reco_key_model_item(char *buf, size_t n, const char *tenant, const char *model, int64_t version,
+                        const char *item);
+/* SET: every key a version wrote, so that the version can be expired as a whole. */
+int reco_key_model_index(char *buf, size_t n, const char *tenant, const char *model, int64_t version);
+
+#endif

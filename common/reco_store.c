@@ -1,0 +1,166 @@
+/* reco_store — a self-healing synchronous hiredis connection (see reco_store.h).
+ *
+ * Invariant: st->ctx is either NULL or a context with err == 0. Any error moves it back to NULL,
+ * so a half-read pipeline can never leak replies into the next request. */
+#include "reco_store.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reco_config.h"
+#include "reco_log.h"
+
+struct reco_store {
+    char host[256];
+    int port;
+    struct timeval timeout;
+    redisContext *ctx;
+    char address[300];
+    char errstr[640];
+};
+
+reco_store_t *reco_store_new(const char *address, int timeout_ms)
+{
+    reco_store_t *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    if (reco_config_split_hostport(address, st->host, sizeof st->host, &st->port) != 0) {
+        free(st);
+        return NULL;
+    }
+    snprintf(st->address, sizeof st->address, "%s", address);
+    st->timeout.tv_sec = timeout_ms / 1000;
+    st->timeout.tv_usec = (timeout_ms % 1000) * 1000;
+    return st;
+}
+
+void reco_store_destroy(reco_store_t **store)
+{
+    if (!store || !*store)
+        return;
+    if ((*store)->ctx)
+        redisFree((*store)->ctx);
+    free(*store);
+    *store = NULL;
+}
+
+static void drop(reco_store_t *st, const char *why)
+{
+    snprintf(st->errstr, sizeof st->errstr, "redis %s: %s", st->address, why);
+    if (st->ctx) {
+        reco_warn("%s; reconnecting on next use", st->errstr);
+        redisFree(st->ctx);
+        st->ctx = NULL;
+    }
+}
+
+static redisContext *connected(reco_store_t *st)
+{
+    if (st->ctx)
+        return st->ctx;
+    redisContext *c = redisConnectWithTimeout(st->host, st->port, st->timeout);
+    if (!c || c->err) {
+        snprintf(st->errstr, sizeof st->errstr, "redis %s: %s", st->address, c ? c->errstr : "out of memory");
+        if (c)
+            redisFree(c);
+        return NULL;
+    }
+    redisSetTimeout(c, st->timeout);
+    redisEnableKeepAlive(c);
+    st->ctx = c;
+    return c;
+}
+
+static redisReply *checked(reco_store_t *st, void *reply)
+{
+    if (!reply) {
+        drop(st, st->ctx && st->ctx->errstr[0] ? st->ctx->errstr : "connection lost");
+        return NULL;
+    }
+    return reply;
+}
+
+redisReply *reco_store_command(reco_store_t *st, const char *fmt, ...)
+{
+    redisContext *c = connected(st);
+    if (!c)
+        return NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    void *r = redisvCommand(c, fmt, ap);
+    va_end(ap);
+    return checked(st, r);
+}
+
+redisReply *reco_store_commandv(reco_store_t *st, int argc, const char **argv, const size_t *lens)
+{
+    redisContext *c = connected(st);
+    if (!c)
+        return NULL;
+    return checked(st, redisCommandArgv(c, argc, argv, lens));
+}
+
+int reco_store_append(reco_store_t *st, const char *fmt, ...)
+{
+    redisContext *c = connected(st);
+    if (!c)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = redisvAppendCommand(c, fmt, ap);
+    va_end(ap);
+    if (rc != REDIS_OK) {
+        drop(st, c->errstr[0] ? c->errstr : "append failed");
+        return -1;
+    }
+    return 0;
+}
+
+int reco_store_appendv(reco_store_t *st, int argc, const char **argv, const size_t *lens)
+{
+    redisContext *c = connected(st);
+    if (!c)
+        return -1;
+    if (redisAppendCommandArgv(c, argc, argv, lens) != REDIS_OK) {
+        drop(st, c->errstr[0] ? c->errstr : "append failed");
+        return -1;
+    }
+    return 0;
+}
+
+int reco_store_read(reco_store_t *st, redisReply **reply)
+{
+    *reply = NULL;
+    if (!st->ctx) {
+        snprintf(st->errstr, sizeof st->errstr, "redis %s: not connected", st->address);
+        return -1;
+    }
+    void *r = NULL;
+    if (redisGetReply(st->ctx, &r) != REDIS_OK || !r) {
+        drop(st, st->ctx->errstr[0] ? st->ctx->errstr : "connection lost");
+        return -1;
+    }
+    *reply = r;
+    return 0;
+}
+
+int reco_store_ping(reco_store_t *st)
+{
+    redisReply *r = reco_store_command(st, "PING");
+    int ok = r && r->type == REDIS_REPLY_STATUS;
+    if (r)
+        freeReplyObject(r);
+    return ok ? 0 : -1;
+}
+
+const char *reco_store_errstr(const reco_store_t *st)
+{
+    return st->errstr[0] ? st->errstr : "no error";
+}
+
+const char *reco_store_address(const reco_store_t *st)
+{
+    return st->address;
+}

@@ -1,0 +1,38 @@
+/* reco_store — a blocking Redis connection that heals itself, for the worker processes.
+ *
+ * Workers (ingestor, query, trainer) are single-threaded and answer one request at a time, so a
+ * synchronous hiredis context is the simplest correct tool. The store connects lazily, and after
+ * any I/O or protocol error it drops the connection; the next call connects again. It never
+ * aborts: a call that cannot reach Redis returns NULL / -1 and reco_store_errstr() says why.
+ *
+ * Replies returned to the caller are owned by the caller (freeReplyObject). Redis error replies
+ * (REDIS_REPLY_ERROR) are returned as replies, not as failures: the caller decides. */
+#ifndef RECO_STORE_H
+#define RECO_STORE_H
+
+#include <hiredis/hiredis.h>
+#include <stddef.h>
+
+typedef struct reco_store reco_store_t;
+
+/* address: "host:port". timeout_ms bounds connect and every command. NULL on a bad address. */
+reco_store_t *reco_store_new(const char *address, int timeout_ms);
+void reco_store_destroy(reco_store_t **store);
+
+/* One command, printf-like as redisCommand. NULL on failure. */
+redisReply *reco_store_command(reco_store_t *st, const char *fmt, ...);
+/* One command from an argument vector (binary safe). NULL on failure. */
+redisReply *reco_store_commandv(reco_store_t *st, int argc, const char **argv, const size_t *lens);
+
+/* Pipelining: append any number of commands, then read exactly as many replies.
+ * A failed append or read drops the connection; the caller abandons the pipeline. */
+int reco_store_append(reco_store_t *st, const char *fmt, ...);
+int reco_store_appendv(reco_store_t *st, int argc, const char **argv, const size_t *lens);
+int reco_store_read(reco_store_t *st, redisReply **reply);
+
+/* 0 if Redis answers PING, else -1. */
+int reco_store_ping(reco_store_t *st);
+const char *reco_store_errstr(const reco_store_t *st);
+const char *reco_store_address(const reco_store_t *st);
+
+#endif

@@ -1,0 +1,64 @@
+/* reco_validate — what a well-formed tenant, id, event and item are, decided in one place.
+ *
+ * The gateway validates every request with these functions so that a client gets a 400 naming
+ * the field; the ingestor validates again with the same functions, because a worker never
+ * trusts the bytes it receives. Parsers also normalise: an event leaves as the canonical object
+ * {"user","item","type","ts" (epoch ms),"value"?} whatever timestamp shape came in.
+ *
+ * Field paths in messages are prefixed by `where` (e.g. "events[3]"), so a batch error names
+ * its element. */
+#ifndef RECO_VALIDATE_H
+#define RECO_VALIDATE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "reco_error.h"
+
+#define RECO_ID_MAX 256     /* bytes in a user or item id */
+#define RECO_TENANT_MAX 64  /* bytes in a tenant name */
+#define RECO_BATCH_MAX 10000 /* events or items in one request */
+
+typedef enum {
+    RECO_EVENT_VIEW = 0,
+    RECO_EVENT_CART,
+    RECO_EVENT_PURCHASE,
+    RECO_EVENT_RATING,
+    RECO_EVENT_BOOKMARK,
+    RECO_EVENT_TYPE_COUNT
+} reco_event_type_t;
+
+/* 1..64 of [A-Za-z0-9_-]. */
+bool reco_valid_tenant(const char *tenant);
+/* 1..RECO_ID_MAX bytes of UTF-8 without control characters. */
+bool reco_valid_id(const char *id, size_t len);
+
+/* "view" -> RECO_EVENT_VIEW ...; -1 for an unknown name. */
+int reco_event_type_parse(const char *name);
+const char *reco_event_type_name(reco_event_type_t type);
+/* The weight an event adds to the user-item interaction (rating: its value). */
+double reco_event_weight(reco_event_type_t type, double value);
+
+/* Parses a timestamp: epoch seconds or milliseconds (number or numeric string; values above
+ * 1e11 are taken as ms) or RFC 3339 ("2017-07-21T17:32:28Z", "...+02:00", fractions allowed).
+ * Returns 0 with *ms set, or -1. */
+int reco_parse_timestamp(const json_t *value, int64_t *ms);
+
+/* Validates one event object and returns a new canonical object, or NULL with err set.
+ * now_ms is used when the event has no timestamp. */
+json_t *reco_event_normalize(const json_t *event, int64_t now_ms, const char *where, reco_error_t *err);
+
+/* Validates a body that is one event object, an array of events, or {"events":[...]}, and
+ * returns a new array of canonical events; NULL with err set (naming the index) otherwise.
+ * Nothing is returned unless every element is valid. */
+json_t *reco_events_normalize(const json_t *body, int64_t now_ms, reco_error_t *err);
+
+/* Validates an array of items ({id, title?, categories?, attributes?, hidden?}) or
+ * {"items":[...]}, and returns a new array of canonical items; NULL with err set otherwise. */
+json_t *reco_items_normalize(const json_t *body, reco_error_t *err);
+
+/* Milliseconds since the epoch, from the realtime clock. */
+int64_t reco_now_ms(void);
+
+#endif

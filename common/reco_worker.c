@@ -1,0 +1,222 @@
+/* reco_worker — DEALER-side loop of the broker protocol (see reco_worker.h, docs/protocol.md).
+ *
+ * Each gateway connection is tracked separately: its socket, when we last heard from it, and
+ * when we owe it a heartbeat. A connection that has been silent for liveness * heartbeat_ms is
+ * torn down and made anew, which also re-sends READY, so a restarted gateway gets its workers
+ * back without anyone restarting them. */
+#include "reco_worker.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reco_log.h"
+
+#define MAX_GATEWAYS 16
+
+typedef struct {
+    char endpoint[256];
+    zsock_t *sock;
+    int64_t last_heard;
+    int64_t next_beat;
+    unsigned generation;
+} gateway_link_t;
+
+struct reco_worker {
+    reco_worker_config_t cfg;
+    char kind[16];
+    reco_worker_handler_fn handler;
+    void *ctx;
+    gateway_link_t links[MAX_GATEWAYS];
+    int nlinks;
+    uint64_t served;
+};
+
+static volatile sig_atomic_t *signal_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (signal_flag)
+        *signal_flag = 1;
+}
+
+void reco_signals_install(volatile sig_atomic_t *flag)
+{
+    signal_flag = flag;
+    zsys_handler_set(NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static int link_open(reco_worker_t *w, gateway_link_t *l)
+{
+    char identity[64];
+    snprintf(identity, sizeof identity, "%s-%ld-%u", w->kind, (long)getpid(), ++l->generation);
+    l->sock = zsock_new(ZMQ_DEALER);
+    if (!l->sock)
+        return -1;
+    zsock_set_identity(l->sock, identity);
+    zsock_set_linger(l->sock, 0);
+    zsock_set_sndhwm(l->sock, 1000);
+    if (zsock_connect(l->sock, "%s", l->endpoint) != 0) {
+        reco_error("cannot connect to gateway %s", l->endpoint);
+        zsock_destroy(&l->sock);
+        return -1;
+    }
+    zstr_sendm(l->sock, RECO_CMD_READY);
+    zstr_send(l->sock, w->kind);
+    int64_t now = zclock_mono();
+    l->last_heard = now;
+    l->next_beat = now + w->cfg.heartbeat_ms;
+    reco_info("%s worker %s connected to gateway %s", w->kind, identity, l->endpoint);
+    return 0;
+}
+
+reco_worker_t *reco_worker_new(const reco_worker_config_t *cfg, reco_worker_handler_fn handler, void *ctx)
+{
+    if (!cfg || !cfg->endpoints || !*cfg->endpoints || !handler)
+        return NULL;
+    reco_worker_t *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->cfg = *cfg;
+    snprintf(w->kind, sizeof w->kind, "%s", cfg->kind ? cfg->kind : "worker");
+    if (w->cfg.heartbeat_ms <= 0)
+        w->cfg.heartbeat_ms = 1000;
+    if (w->cfg.liveness <= 0)
+        w->cfg.liveness = 3;
+    w->handler = handler;
+    w->ctx = ctx;
+    const char *p = cfg->endpoints;
+    while (*p && w->nlinks < MAX_GATEWAYS) {
+        size_t len = strcspn(p, ",");
+        if (len > 0 && len < sizeof w->links[0].endpoint) {
+            gateway_link_t *l = &w->links[w->nlinks++];
+            memcpy(l->endpoint, p, len);
+            l->endpoint[len] = '\0';
+            if (link_open(w, l) != 0) {
+                reco_worker_destroy(&w);
+                return NULL;
+            }
+        }
+        p += len + (p[len] == ',');
+    }
+    if (w->nlinks == 0)
+        reco_worker_destroy(&w);
+    return w;
+}
+
+void reco_worker_destroy(reco_worker_t **w)
+{
+    if (!w || !*w)
+        return;
+    for (int i = 0; i < (*w)->nlinks; i++)
+        zsock_destroy(&(*w)->links[i].sock);
+    free(*w);
+    *w = NULL;
+}
+
+static void serve_request(reco_worker_t *w, gateway_link_t *l, zframe_t *payload)
+{
+    reco_request_t req;
+    reco_reply_t rep;
+    reco_error_t err;
+    memset(&rep, 0, sizeof rep);
+    if (!payload || reco_wire_decode_request(zframe_data(payload), zframe_size(payload), &req, &err) != 0) {
+        reco_warn("dropping undecodable request from %s: %s", l->endpoint, payload ? err.message : "no payload");
+        return;
+    }
+    rep.id = strdup(req.id);
+    w->handler(w->ctx, &req, &rep);
+    if (rep.status == 0 && rep.error.status == 0)
+        reco_reply_fail(&rep, 500, "internal", "handler for op '%s' produced no reply", req.op);
+    char *buf = NULL;
+    size_t len = 0;
+    if (reco_wire_encode_reply(&rep, &buf, &len) != 0) {
+        reco_reply_clear(&rep);
+        rep.id = strdup(req.id);
+        reco_reply_fail(&rep, 500, "internal", "reply for op '%s' could not be encoded", req.op);
+        reco_wire_encode_reply(&rep, &buf, &len);
+    }
+    if (buf) {
+        zmsg_t *msg = zmsg_new();
+        zmsg_addstr(msg, RECO_CMD_REPLY);
+        zmsg_addmem(msg, buf, len);
+        if (zmsg_send(&msg, l->sock) != 0) {
+            reco_warn("cannot send reply %s to %s", req.id, l->endpoint);
+            zmsg_destroy(&msg);
+        }
+        free(buf);
+    }
+    w->served++;
+    reco_request_clear(&req);
+    reco_reply_clear(&rep);
+}
+
+static void receive(reco_worker_t *w, gateway_link_t *l)
+{
+    zmsg_t *msg = zmsg_recv(l->sock);
+    if (!msg)
+        return;
+    l->last_heard = zclock_mono();
+    char *cmd = zmsg_popstr(msg);
+    if (cmd && strcmp(cmd, RECO_CMD_REQUEST) == 0) {
+        zframe_t *payload = zmsg_pop(msg);
+        serve_request(w, l, payload);
+        zframe_destroy(&payload);
+    } else if (!cmd || strcmp(cmd, RECO_CMD_HEARTBEAT) != 0) {
+        reco_warn("unknown command '%s' from gateway %s", cmd ? cmd : "(none)", l->endpoint);
+    }
+    free(cmd);
+    zmsg_destroy(&msg);
+}
+
+static void keep_alive(reco_worker_t *w, gateway_link_t *l, int64_t now)
+{
+    if (now - l->last_heard > (int64_t)w->cfg.heartbeat_ms * w->cfg.liveness) {
+        reco_warn("gateway %s silent for %d ms; reconnecting", l->endpoint,
+                  (int)(now - l->last_heard));
+        zsock_destroy(&l->sock);
+        if (link_open(w, l) != 0)
+            l->last_heard = now; /* retry after another liveness period */
+        return;
+    }
+    if (now >= l->next_beat && l->sock) {
+        zstr_send(l->sock, RECO_CMD_HEARTBEAT);
+        l->next_beat = now + w->cfg.heartbeat_ms;
+    }
+}
+
+int reco_worker_run(reco_worker_t *w, volatile sig_atomic_t *stop)
+{
+    zmq_pollitem_t items[MAX_GATEWAYS];
+    while (!*stop) {
+        for (int i = 0; i < w->nlinks; i++) {
+            items[i].socket = w->links[i].sock ? zsock_resolve(w->links[i].sock) : NULL;
+            items[i].fd = -1;
+            items[i].events = w->links[i].sock ? ZMQ_POLLIN : 0;
+            items[i].revents = 0;
+        }
+        int rc = zmq_poll(items, w->nlinks, w->cfg.heartbeat_ms / 2 > 0 ? w->cfg.heartbeat_ms / 2 : 1);
+        if (rc < 0 && errno != EINTR) {
+            reco_error("zmq_poll: %s", zmq_strerror(errno));
+            break;
+        }
+        for (int i = 0; rc > 0 && i < w->nlinks && !*stop; i++)
+            if (items[i].revents & ZMQ_POLLIN)
+                receive(w, &w->links[i]);
+        int64_t now = zclock_mono();
+        for (int i = 0; i < w->nlinks; i++)
+            keep_alive(w, &w->links[i], now);
+    }
+    reco_info("%s worker stopping after %llu requests", w->kind, (unsigned long long)w->served);
+    return 0;
+}

@@ -1,0 +1,143 @@
+/* reco-gateway — the HTTP front door of reco.
+ *
+ * It holds no data. It parses and validates HTTP requests, turns each into one op of
+ * docs/protocol.md, hands it to an idle worker through the broker (reco_broker.c) and renders the
+ * worker's reply. One libevent loop runs everything; nothing in it blocks. Scale by running more
+ * gateways behind any HTTP load balancer; workers may connect to several. */
+#include <czmq.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reco_api_v1.h"
+#include "reco_broker.h"
+#include "reco_config.h"
+#include "reco_http.h"
+#include "reco_log.h"
+
+typedef struct {
+    const char *http_host;
+    long http_port;
+    const char *ingest_bind;
+    const char *query_bind;
+    long heartbeat_ms;
+    long queue_timeout_ms;
+    long reply_timeout_ms;
+    long max_body_bytes;
+    long idle_timeout_s;
+    const char *log_level;
+} options_t;
+
+static void on_http(struct evhttp_request *req, void *arg)
+{
+    reco_gateway_t *gw = arg;
+    reco_path_t path;
+    reco_error_t err;
+    if (reco_path_parse(req, &path, &err) != 0) {
+        reco_http_send_reco_error(req, &err);
+    } else if (path.n == 1 && strcmp(path.seg[0], "healthz") == 0) {
+        if (evhttp_request_get_command(req) == EVHTTP_REQ_GET)
+            reco_api_health(gw, req);
+        else
+            reco_http_send_method_not_allowed(req, "GET");
+    } else if (path.n >= 1 && strcmp(path.seg[0], "v1") == 0) {
+        reco_api_v1_handle(gw, req, &path);
+    } else {
+        reco_http_send_error(req, 404, "not_found", "no such resource: %s", evhttp_request_get_uri(req));
+    }
+    reco_path_clear(&path);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    reco_info("signal %d: shutting down", (int)sig);
+    event_base_loopexit(arg, NULL);
+}
+
+static int parse_options(int argc, char **argv, options_t *o)
+{
+    const reco_option_t table[] = {
+        {"http-host", "RECO_HTTP_HOST", RECO_OPT_STRING, &o->http_host, 0, 0, "address to serve HTTP on"},
+        {"http-port", "RECO_HTTP_PORT", RECO_OPT_INT, &o->http_port, 1, 65535, "HTTP port"},
+        {"ingest-bind", "RECO_INGEST_BIND", RECO_OPT_STRING, &o->ingest_bind, 0, 0,
+         "ZeroMQ endpoint that reco-ingestor workers connect to"},
+        {"query-bind", "RECO_QUERY_BIND", RECO_OPT_STRING, &o->query_bind, 0, 0,
+         "ZeroMQ endpoint that reco-query workers connect to"},
+        {"heartbeat-ms", "RECO_HEARTBEAT_MS", RECO_OPT_INT, &o->heartbeat_ms, 50, 60000,
+         "heartbeat interval; a worker silent for 3 beats is dropped"},
+        {"queue-timeout-ms", "RECO_QUEUE_TIMEOUT_MS", RECO_OPT_INT, &o->queue_timeout_ms, 10, 600000,
+         "longest wait for an idle worker before 503 no_worker"},
+        {"reply-timeout-ms", "RECO_REPLY_TIMEOUT_MS", RECO_OPT_INT, &o->reply_timeout_ms, 10, 600000,
+         "longest wait for a worker's reply before one retry, then 504"},
+        {"max-body-bytes", "RECO_MAX_BODY_BYTES", RECO_OPT_INT, &o->max_body_bytes, 1024, 1L << 30,
+         "largest accepted request body; larger gets 413"},
+        {"idle-timeout", "RECO_HTTP_IDLE_TIMEOUT", RECO_OPT_INT, &o->idle_timeout_s, 1, 3600,
+         "seconds an idle keep-alive connection is kept"},
+        {"log-level", "RECO_LOG_LEVEL", RECO_OPT_STRING, &o->log_level, 0, 0, "debug, info, warn or error"},
+    };
+    reco_config_result_t rc = reco_config_parse(
+        argc, argv, table, sizeof table / sizeof table[0], "reco-gateway [options]",
+        "The HTTP front door of reco: validates requests, hands them to reco-ingestor and reco-query\n"
+        "workers over ZeroMQ, and answers with their replies. Holds no data; start as many as you like.");
+    if (rc != RECO_CONFIG_OK)
+        return rc == RECO_CONFIG_HELP ? 0 : 2;
+    reco_log_level_t level;
+    if (reco_log_level_parse(o->log_level, &level) != 0) {
+        fprintf(stderr, "log-level: must be debug, info, warn or error\n");
+        return 2;
+    }
+    reco_log_init("gateway", level);
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    options_t o = {"127.0.0.1", 8080, "tcp://127.0.0.1:5555", "tcp://127.0.0.1:5556", 500, 1000, 5000, 1 << 20, 60, "info"};
+    int rc = parse_options(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    zsys_handler_set(NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct event_base *base = event_base_new();
+    reco_broker_config_t bc = {{o.ingest_bind, o.query_bind}, (int)o.heartbeat_ms, 3, (int)o.queue_timeout_ms,
+                               (int)o.reply_timeout_ms, 10000};
+    reco_broker_t *broker = base ? reco_broker_new(base, &bc) : NULL;
+    struct evhttp *http = broker ? evhttp_new(base) : NULL;
+    if (!http) {
+        reco_error("cannot start (see above)");
+        return 1;
+    }
+    reco_gateway_t gw = {broker, (size_t)o.max_body_bytes};
+    /* Bodies a little over the limit still reach us so that the 413 is JSON; far larger ones are
+     * cut off by libevent itself before they are buffered. */
+    evhttp_set_max_body_size(http, (ev_ssize_t)o.max_body_bytes * 2 + 65536);
+    evhttp_set_max_headers_size(http, 64 * 1024);
+    evhttp_set_timeout(http, (int)o.idle_timeout_s);
+    evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                                         EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+    evhttp_set_gencb(http, on_http, &gw);
+    if (!evhttp_bind_socket_with_handle(http, o.http_host, (ev_uint16_t)o.http_port)) {
+        reco_error("cannot listen on %s:%ld", o.http_host, o.http_port);
+        return 1;
+    }
+    struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
+    struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+    event_add(sigint, NULL);
+    event_add(sigterm, NULL);
+    reco_info("listening on http://%s:%ld", o.http_host, o.http_port);
+
+    event_base_dispatch(base);
+
+    reco_broker_destroy(&broker);
+    evhttp_free(http);
+    event_free(sigint);
+    event_free(sigterm);
+    event_base_free(base);
+    reco_info("stopped");
+    return 0;
+}

@@ -1,0 +1,508 @@
+/* reco_broker — load-balancing broker over ZeroMQ ROUTER sockets (see reco_broker.h).
+ *
+ * Ownership: the broker owns every worker_t and pending_t. A pending request lives in exactly one
+ * place: its pool's waiting FIFO, or a worker's `current` slot (in flight), or nowhere for the
+ * instant between completion and free. A worker is in the idle list iff it is known, alive and
+ * has no request (and no late reply owed). All sockets are ROUTER with ZMQ_ROUTER_MANDATORY.
+ *
+ * ZeroMQ in libevent: ZMQ_FD is edge-triggered, so every wake-up drains the socket while
+ * ZMQ_EVENTS says POLLIN, and after every send we drain again (a send can consume the edge). */
+#include "reco_broker.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uthash.h>
+#include <utlist.h>
+
+#include "reco_log.h"
+
+typedef struct pending pending_t;
+typedef struct worker worker_t;
+typedef struct pool pool_t;
+
+struct worker {
+    char identity[256];
+    size_t identity_len;
+    pool_t *pool;
+    int64_t last_heard;
+    pending_t *current; /* in-flight request, or NULL */
+    int owes_reply;     /* a request timed out on it; it is busy until that late reply comes */
+    int idle;
+    worker_t *prev, *next; /* idle list */
+    UT_hash_handle hh;
+};
+
+struct pending {
+    char id[40];
+    pool_t *pool;
+    char *payload;
+    size_t len;
+    char op[48];
+    reco_broker_done_fn done;
+    void *arg;
+    int attempts;
+    worker_t *worker; /* while in flight */
+    struct event *timer;
+    pending_t *prev, *next; /* waiting FIFO */
+    UT_hash_handle hh;
+};
+
+struct pool {
+    reco_broker_t *broker;
+    reco_pool_t kind;
+    zsock_t *sock;
+    struct event *readable;
+    worker_t *workers; /* hash by identity */
+    worker_t *idle;    /* utlist DL, oldest idle first */
+    pending_t *waiting;
+    int nworkers, nwaiting;
+};
+
+struct reco_broker {
+    struct event_base *base;
+    reco_broker_config_t cfg;
+    pool_t pools[RECO_POOL_COUNT];
+    pending_t *pending; /* hash of every accepted request by id */
+    struct event *beat;
+    uint64_t next_id;
+};
+
+static const char *const pool_names[RECO_POOL_COUNT] = {"ingest", "query"};
+
+const char *reco_broker_pool_name(reco_pool_t pool)
+{
+    return (unsigned)pool < RECO_POOL_COUNT ? pool_names[pool] : "?";
+}
+
+static void dispatch(pool_t *p);
+static void drain(pool_t *p);
+
+/* ---- completing requests ---- */
+
+static void pending_free(reco_broker_t *b, pending_t *pd)
+{
+    HASH_DEL(b->pending, pd);
+    if (pd->timer)
+        event_free(pd->timer);
+    free(pd->payload);
+    free(pd);
+}
+
+static void pending_finish(reco_broker_t *b, pending_t *pd, const reco_reply_t *reply)
+{
+    pd->done(pd->arg, reply);
+    pending_free(b, pd);
+}
+
+static void pending_fail(reco_broker_t *b, pending_t *pd, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void pending_fail(reco_broker_t *b, pending_t *pd, int status, const char *code, const char *fmt, ...)
+{
+    reco_reply_t rep;
+    memset(&rep, 0, sizeof rep);
+    rep.id = pd->id;
+    rep.status = status;
+    rep.error.status = status;
+    snprintf(rep.error.code, sizeof rep.error.code, "%s", code);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rep.error.message, sizeof rep.error.message, fmt, ap);
+    va_end(ap);
+    reco_warn("request %s (%s) failed: %d %s", pd->id, pd->op, status, rep.error.message);
+    pending_finish(b, pd, &rep);
+}
+
+static void pending_arm(reco_broker_t *b, pending_t *pd, int ms)
+{
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    (void)b;
+    evtimer_add(pd->timer, &tv);
+}
+
+/* Puts a request (back) in its pool's queue; a retry goes to the front. */
+static void pending_enqueue(pending_t *pd, int front)
+{
+    pool_t *p = pd->pool;
+    pd->worker = NULL;
+    if (front)
+        DL_PREPEND(p->waiting, pd);
+    else
+        DL_APPEND(p->waiting, pd);
+    p->nwaiting++;
+    pending_arm(p->broker, pd, p->broker->cfg.queue_timeout_ms);
+}
+
+/* A request whose worker failed: retry once elsewhere, else fail. */
+static void pending_retry_or_fail(reco_broker_t *b, pending_t *pd, int status, const char *code, const char *why)
+{
+    if (pd->attempts < 2) {
+        reco_info("request %s (%s): %s; retrying on another worker", pd->id, pd->op, why);
+        pending_enqueue(pd, 1);
+        dispatch(pd->pool);
+    } else {
+        pending_fail(b, pd, status, code, "%s pool: %s, and the retry failed too", pool_names[pd->pool->kind], why);
+    }
+}
+
+static void on_pending_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    pending_t *pd = arg;
+    reco_broker_t *b = pd->pool->broker;
+    (void)fd;
+    (void)what;
+    if (!pd->worker) { /* still waiting for an idle worker */
+        DL_DELETE(pd->pool->waiting, pd);
+        pd->pool->nwaiting--;
+        pending_fail(b, pd, 503, "no_worker", "no %s worker became available within %d ms",
+                     pool_names[pd->pool->kind], b->cfg.queue_timeout_ms);
+        return;
+    }
+    worker_t *w = pd->worker;
+    w->current = NULL;
+    w->owes_reply = 1; /* stays busy until its late reply arrives or it is dropped */
+    pending_retry_or_fail(b, pd, 504, "worker_timeout", "worker did not reply in time");
+}
+
+/* ---- workers ---- */
+
+static void worker_set_idle(worker_t *w, int idle)
+{
+    if (idle && !w->idle)
+        DL_APPEND(w->pool->idle, w);
+    else if (!idle && w->idle)
+        DL_DELETE(w->pool->idle, w);
+    w->idle = idle;
+}
+
+static void worker_drop(worker_t *w, const char *why)
+{
+    pool_t *p = w->pool;
+    reco_warn("%s worker %.*s dropped: %s", pool_names[p->kind], (int)w->identity_len, w->identity, why);
+    worker_set_idle(w, 0);
+    HASH_DEL(p->workers, w);
+    p->nworkers--;
+    pending_t *pd = w->current;
+    free(w);
+    if (pd)
+        pending_retry_or_fail(p->broker, pd, 503, "worker_lost", "the worker handling it went away");
+}
+
+static worker_t *worker_find(pool_t *p, const char *identity, size_t len)
+{
+    worker_t *w = NULL;
+    HASH_FIND(hh, p->workers, identity, len, w);
+    return w;
+}
+
+static worker_t *worker_add(pool_t *p, const char *identity, size_t len)
+{
+    worker_t *w = calloc(1, sizeof *w);
+    if (!w || len > sizeof w->identity) {
+        free(w);
+        return NULL;
+    }
+    memcpy(w->identity, identity, len);
+    w->identity_len = len;
+    w->pool = p;
+    HASH_ADD(hh, p->workers, identity, len, w);
+    p->nworkers++;
+    reco_info("%s worker %.*s connected (%d now)", pool_names[p->kind], (int)len, identity, p->nworkers);
+    return w;
+}
+
+/* Sends [identity, cmd, payload?]; returns -1 if the peer is gone. */
+static int send_to(pool_t *p, worker_t *w, const char *cmd, const char *payload, size_t len)
+{
+    void *s = zsock_resolve(p->sock);
+    int flags = ZMQ_DONTWAIT;
+    if (zmq_send(s, w->identity, w->identity_len, flags | ZMQ_SNDMORE) < 0)
+        return -1;
+    if (zmq_send(s, cmd, strlen(cmd), flags | (payload ? ZMQ_SNDMORE : 0)) < 0)
+        return -1; /* ZeroMQ drops a partial multipart message; nothing to clean up */
+    if (payload && zmq_send(s, payload, len, flags) < 0)
+        return -1;
+    return 0;
+}
+
+static void dispatch(pool_t *p)
+{
+    int sent = 0;
+    while (p->waiting && p->idle) {
+        pending_t *pd = p->waiting;
+        worker_t *w = p->idle;
+        DL_DELETE(p->waiting, pd);
+        p->nwaiting--;
+        evtimer_del(pd->timer);
+        worker_set_idle(w, 0);
+        if (send_to(p, w, RECO_CMD_REQUEST, pd->payload, pd->len) != 0) {
+            DL_PREPEND(p->waiting, pd);
+            p->nwaiting++;
+            pending_arm(p->broker, pd, p->broker->cfg.queue_timeout_ms);
+            worker_drop(w, zmq_strerror(errno));
+            continue;
+        }
+        pd->attempts++;
+        pd->worker = w;
+        w->current = pd;
+        pending_arm(p->broker, pd, p->broker->cfg.reply_timeout_ms);
+        sent = 1;
+    }
+    /* A send may have consumed the read edge of ZMQ_FD: look again. */
+    if (sent && (zsock_events(p->sock) & ZMQ_POLLIN))
+        event_active(p->readable, EV_READ, 0);
+}
+
+/* ---- incoming messages ---- */
+
+static void handle_reply(pool_t *p, worker_t *w, zframe_t *payload)
+{
+    reco_reply_t rep;
+    reco_error_t err;
+    int ok = payload && reco_wire_decode_reply(zframe_data(payload), zframe_size(payload), &rep, &err) == 0;
+    pending_t *pd = NULL;
+    if (ok)
+        HASH_FIND_STR(p->broker->pending, rep.id, pd);
+    if (w->current && (!pd || pd != w->current)) {
+        /* Not the answer we wait for from this worker (undecodable): fail over. */
+        reco_warn("bad reply from %.*s: %s", (int)w->identity_len, w->identity, ok ? "unexpected id" : err.message);
+    }
+    if (pd && pd->worker == w) {
+        w->current = NULL;
+        evtimer_del(pd->timer);
+        pending_finish(p->broker, pd, &rep);
+    } else if (w->current) {
+        pending_t *cur = w->current;
+        w->current = NULL;
+        evtimer_del(cur->timer);
+        pending_retry_or_fail(p->broker, cur, 502, "bad_reply", "worker sent an unreadable reply");
+    }
+    if (ok)
+        reco_reply_clear(&rep);
+    w->owes_reply = 0;
+    worker_set_idle(w, 1);
+}
+
+static void handle_message(pool_t *p, zmsg_t *msg)
+{
+    zframe_t *identity = zmsg_pop(msg);
+    char *cmd = zmsg_popstr(msg);
+    if (!identity || !cmd || zframe_size(identity) == 0 || zframe_size(identity) > 255)
+        goto done;
+    const char *id = (const char *)zframe_data(identity);
+    size_t idlen = zframe_size(identity);
+    worker_t *w = worker_find(p, id, idlen);
+    if (strcmp(cmd, RECO_CMD_READY) == 0) {
+        if (w) /* reconnected under the same identity: whatever it had is lost */
+            worker_drop(w, "said READY again");
+        w = worker_add(p, id, idlen);
+        if (w)
+            worker_set_idle(w, 1);
+    } else if (strcmp(cmd, RECO_CMD_HEARTBEAT) == 0) {
+        if (!w && (w = worker_add(p, id, idlen)) != NULL) /* e.g. after a gateway restart */
+            worker_set_idle(w, 1);
+    } else if (strcmp(cmd, RECO_CMD_REPLY) == 0) {
+        if (!w) {
+            reco_warn("reply from unknown worker %.*s ignored", (int)idlen, id);
+            goto done;
+        }
+        zframe_t *payload = zmsg_pop(msg);
+        handle_reply(p, w, payload);
+        zframe_destroy(&payload);
+    } else {
+        reco_warn("unknown command '%s' from %.*s", cmd, (int)idlen, id);
+    }
+    if (w)
+        w->last_heard = zclock_mono();
+done:
+    zframe_destroy(&identity);
+    free(cmd);
+}
+
+static void drain(pool_t *p)
+{
+    for (int budget = 1000; budget > 0; budget--) {
+        if (!(zsock_events(p->sock) & ZMQ_POLLIN))
+            break;
+        zmsg_t *msg = zmsg_recv(p->sock); /* cannot block: ZMQ_EVENTS said POLLIN */
+        if (!msg)
+            break;
+        handle_message(p, msg);
+        zmsg_destroy(&msg);
+    }
+    if (p->waiting && p->idle)
+        dispatch(p);
+    else if (zsock_events(p->sock) & ZMQ_POLLIN)
+        event_active(p->readable, EV_READ, 0); /* budget spent: yield to HTTP, come back */
+}
+
+static void on_readable(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    drain(arg);
+}
+
+/* ---- heartbeats ---- */
+
+static void on_beat(evutil_socket_t fd, short what, void *arg)
+{
+    reco_broker_t *b = arg;
+    (void)fd;
+    (void)what;
+    int64_t now = zclock_mono();
+    int64_t limit = (int64_t)b->cfg.heartbeat_ms * b->cfg.liveness;
+    for (int k = 0; k < RECO_POOL_COUNT; k++) {
+        pool_t *p = &b->pools[k];
+        worker_t *w, *tmp;
+        HASH_ITER(hh, p->workers, w, tmp)
+        {
+            if (now - w->last_heard > limit)
+                worker_drop(w, "heartbeat lost");
+            else if (send_to(p, w, RECO_CMD_HEARTBEAT, NULL, 0) != 0)
+                worker_drop(w, "socket gone");
+        }
+        if (p->waiting && p->idle)
+            dispatch(p);
+        event_active(p->readable, EV_READ, 0);
+    }
+}
+
+/* ---- life cycle ---- */
+
+static int pool_open(reco_broker_t *b, reco_pool_t kind)
+{
+    pool_t *p = &b->pools[kind];
+    p->broker = b;
+    p->kind = kind;
+    p->sock = zsock_new(ZMQ_ROUTER);
+    if (!p->sock)
+        return -1;
+    zsock_set_router_mandatory(p->sock, 1);
+    zsock_set_linger(p->sock, 0);
+    zsock_set_sndhwm(p->sock, 100000);
+    zsock_set_rcvhwm(p->sock, 100000);
+    if (zsock_bind(p->sock, "%s", b->cfg.bind[kind]) < 0) {
+        reco_error("cannot bind %s socket on %s: %s", pool_names[kind], b->cfg.bind[kind], zmq_strerror(errno));
+        return -1;
+    }
+    p->readable = event_new(b->base, zsock_fd(p->sock), EV_READ | EV_PERSIST, on_readable, p);
+    if (!p->readable || event_add(p->readable, NULL) != 0)
+        return -1;
+    reco_info("%s workers connect to %s", pool_names[kind], b->cfg.bind[kind]);
+    return 0;
+}
+
+reco_broker_t *reco_broker_new(struct event_base *base, const reco_broker_config_t *cfg)
+{
+    reco_broker_t *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->base = base;
+    b->cfg = *cfg;
+    if (b->cfg.heartbeat_ms <= 0)
+        b->cfg.heartbeat_ms = 500;
+    if (b->cfg.liveness <= 0)
+        b->cfg.liveness = 3;
+    if (b->cfg.queue_timeout_ms <= 0)
+        b->cfg.queue_timeout_ms = 1000;
+    if (b->cfg.reply_timeout_ms <= 0)
+        b->cfg.reply_timeout_ms = 5000;
+    if (b->cfg.max_queue <= 0)
+        b->cfg.max_queue = 10000;
+    for (int k = 0; k < RECO_POOL_COUNT; k++) {
+        if (pool_open(b, (reco_pool_t)k) != 0) {
+            reco_broker_destroy(&b);
+            return NULL;
+        }
+    }
+    b->beat = event_new(base, -1, EV_PERSIST, on_beat, b);
+    struct timeval tv = {b->cfg.heartbeat_ms / 1000, (b->cfg.heartbeat_ms % 1000) * 1000};
+    if (!b->beat || event_add(b->beat, &tv) != 0) {
+        reco_broker_destroy(&b);
+        return NULL;
+    }
+    return b;
+}
+
+void reco_broker_destroy(reco_broker_t **broker)
+{
+    if (!broker || !*broker)
+        return;
+    reco_broker_t *b = *broker;
+    pending_t *pd, *tmp;
+    HASH_ITER(hh, b->pending, pd, tmp)
+    {
+        pending_fail(b, pd, 503, "shutting_down", "the gateway is shutting down");
+    }
+    for (int k = 0; k < RECO_POOL_COUNT; k++) {
+        pool_t *p = &b->pools[k];
+        worker_t *w, *wt;
+        HASH_ITER(hh, p->workers, w, wt)
+        {
+            HASH_DEL(p->workers, w);
+            free(w);
+        }
+        if (p->readable)
+            event_free(p->readable);
+        zsock_destroy(&p->sock);
+    }
+    if (b->beat)
+        event_free(b->beat);
+    free(b);
+    *broker = NULL;
+}
+
+int reco_broker_submit(reco_broker_t *b, reco_pool_t pool, const char *tenant, const char *op,
+                       json_t *args, reco_broker_done_fn done, void *arg, reco_error_t *err)
+{
+    pool_t *p = &b->pools[pool];
+    if (p->nwaiting >= b->cfg.max_queue) {
+        json_decref(args);
+        reco_error_set(err, 503, "overloaded", "%d requests already wait for a %s worker", p->nwaiting,
+                       pool_names[pool]);
+        return -1;
+    }
+    pending_t *pd = calloc(1, sizeof *pd);
+    if (!pd) {
+        json_decref(args);
+        reco_error_set(err, 500, "internal", "out of memory");
+        return -1;
+    }
+    snprintf(pd->id, sizeof pd->id, "%lx-%llu", (unsigned long)getpid(), (unsigned long long)++b->next_id);
+    snprintf(pd->op, sizeof pd->op, "%s", op);
+    reco_request_t req = {RECO_WIRE_VERSION, pd->id, (char *)tenant, (char *)op, args};
+    int bad = reco_wire_encode_request(&req, &pd->payload, &pd->len);
+    json_decref(args);
+    pd->timer = bad ? NULL : evtimer_new(b->base, on_pending_timeout, pd);
+    if (bad || !pd->timer) {
+        free(pd->payload);
+        free(pd);
+        reco_error_set(err, 500, "internal", "request could not be encoded");
+        return -1;
+    }
+    pd->pool = p;
+    pd->done = done;
+    pd->arg = arg;
+    HASH_ADD_STR(b->pending, id, pd);
+    pending_enqueue(pd, 0);
+    if (p->idle)
+        dispatch(p); /* callbacks only run on replies and timers, never from here */
+    return 0;
+}
+
+int reco_broker_worker_count(const reco_broker_t *b, reco_pool_t pool)
+{
+    return b->pools[pool].nworkers;
+}
+
+int reco_broker_waiting_count(const reco_broker_t *b, reco_pool_t pool)
+{
+    return b->pools[pool].nwaiting;
+}

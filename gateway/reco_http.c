@@ -1,0 +1,194 @@
+/* reco_http — JSON in, JSON out, and the hand-off to the broker (see reco_http.h).
+ *
+ * A forwarded request carries a small call_t through the broker; the broker calls back exactly
+ * once, and the call is freed there. If the client went away meanwhile, libevent has detached
+ * the request from its connection and evhttp_send_reply just frees it, so no reply is lost track
+ * of and nothing dangles. */
+#include "reco_http.h"
+
+#include <event2/buffer.h>
+#include <sys/queue.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reco_log.h"
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Status";
+    }
+}
+
+void reco_http_send_json(struct evhttp_request *req, int status, json_t *body)
+{
+    struct evbuffer *buf = evbuffer_new();
+    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref(body);
+    struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
+    evhttp_add_header(headers, "Content-Type", "application/json");
+    evhttp_add_header(headers, "Cache-Control", "no-store");
+    if (buf && text)
+        evbuffer_add(buf, text, strlen(text));
+    else if (buf)
+        evbuffer_add_printf(buf, "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}");
+    evhttp_send_reply(req, text || !buf ? status : 500, reason(text ? status : 500), buf);
+    free(text);
+    if (buf)
+        evbuffer_free(buf);
+}
+
+void reco_http_send_error(struct evhttp_request *req, int status, const char *code, const char *fmt, ...)
+{
+    char message[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    reco_http_send_json(req, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message));
+}
+
+void reco_http_send_reco_error(struct evhttp_request *req, const reco_error_t *err)
+{
+    reco_http_send_error(req, err->status ? err->status : 500, err->code[0] ? err->code : "internal", "%s",
+                         err->message);
+}
+
+void reco_http_send_method_not_allowed(struct evhttp_request *req, const char *allow)
+{
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
+    reco_http_send_error(req, 405, "method_not_allowed", "this resource allows %s", allow);
+}
+
+int reco_path_parse(struct evhttp_request *req, reco_path_t *path, reco_error_t *err)
+{
+    memset(path, 0, sizeof *path);
+    TAILQ_INIT(&path->query);
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *raw = uri ? evhttp_uri_get_path(uri) : NULL;
+    const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
+    if (!raw || raw[0] != '/') {
+        reco_error_set(err, 400, "invalid_path", "path: must start with /");
+        return -1;
+    }
+    if (query && evhttp_parse_query_str(query, &path->query) != 0) {
+        reco_error_set(err, 400, "invalid_query", "query string: cannot be decoded");
+        return -1;
+    }
+    const char *p = raw + 1;
+    while (*p) {
+        size_t len = strcspn(p, "/");
+        if (path->n == RECO_PATH_MAX_SEGMENTS) {
+            reco_error_set(err, 404, "not_found", "no such resource: %s", raw);
+            return -1;
+        }
+        char *enc = strndup(p, len);
+        size_t dec_len = 0;
+        char *dec = enc ? evhttp_uridecode(enc, 0, &dec_len) : NULL;
+        free(enc);
+        if (!dec || strlen(dec) != dec_len) {
+            free(dec);
+            reco_error_set(err, 400, "invalid_path", "path: a segment cannot be decoded");
+            return -1;
+        }
+        path->seg[path->n++] = dec;
+        p += len;
+        if (*p == '/')
+            p++;
+    }
+    return 0;
+}
+
+void reco_path_clear(reco_path_t *path)
+{
+    for (int i = 0; i < path->n; i++)
+        free(path->seg[i]);
+    path->n = 0;
+    evhttp_clear_headers(&path->query);
+}
+
+const char *reco_path_param(const reco_path_t *path, const char *name)
+{
+    return evhttp_find_header(&path->query, name);
+}
+
+json_t *reco_http_read_json(struct evhttp_request *req, size_t max, reco_error_t *err)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = in ? evbuffer_get_length(in) : 0;
+    if (len > max) {
+        reco_error_set(err, 413, "payload_too_large", "body: %zu bytes is over the limit of %zu bytes", len, max);
+        return NULL;
+    }
+    if (len == 0) {
+        reco_error_set(err, 400, "invalid_json", "body: empty; a JSON document is required");
+        return NULL;
+    }
+    const char *data = (const char *)evbuffer_pullup(in, -1);
+    json_error_t jerr;
+    json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!doc)
+        reco_error_set(err, 400, "invalid_json", "body: not valid JSON at line %d column %d: %s", jerr.line,
+                       jerr.column, jerr.text);
+    return doc;
+}
+
+void reco_render_native(struct evhttp_request *req, const reco_reply_t *reply, void *ctx)
+{
+    (void)ctx;
+    if (reply->error.status)
+        reco_http_send_reco_error(req, &reply->error);
+    else
+        reco_http_send_json(req, reply->status, json_incref(reply->body));
+}
+
+typedef struct {
+    struct evhttp_request *req;
+    reco_render_fn render;
+    void *render_ctx;
+} call_t;
+
+static void on_reply(void *arg, const reco_reply_t *reply)
+{
+    call_t *call = arg;
+    call->render(call->req, reply, call->render_ctx);
+    free(call);
+}
+
+void reco_http_forward(reco_gateway_t *gw, struct evhttp_request *req, reco_pool_t pool, const char *tenant,
+                       const char *op, json_t *args, reco_render_fn render, void *render_ctx)
+{
+    reco_error_t err;
+    call_t *call = malloc(sizeof *call);
+    if (!call) {
+        json_decref(args);
+        reco_http_send_error(req, 500, "internal", "out of memory");
+        return;
+    }
+    call->req = req;
+    call->render = render ? render : reco_render_native;
+    call->render_ctx = render_ctx;
+    if (reco_broker_submit(gw->broker, pool, tenant, op, args, on_reply, call, &err) != 0) {
+        free(call);
+        reco_http_send_reco_error(req, &err);
+    }
+}

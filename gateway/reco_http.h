@@ -1,0 +1,61 @@
+/* reco_http — the gateway's HTTP plumbing shared by every dialect: reading JSON bodies, splitting
+ * paths, writing JSON answers and errors, and forwarding an op to the broker with a renderer for
+ * its reply.
+ *
+ * Every error answer is {"error":{"code":...,"message":...}} with a message naming the field.
+ * Ownership: functions named send_* finish the evhttp request (libevent frees it afterwards);
+ * after calling one, the caller must not touch the request again. */
+#ifndef RECO_HTTP_H
+#define RECO_HTTP_H
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <stddef.h>
+
+#include "reco_broker.h"
+#include "reco_error.h"
+
+#define RECO_PATH_MAX_SEGMENTS 12
+
+typedef struct {
+    reco_broker_t *broker;
+    size_t max_body_bytes;
+} reco_gateway_t;
+
+typedef struct {
+    int n;
+    char *seg[RECO_PATH_MAX_SEGMENTS]; /* percent-decoded, owned */
+    struct evkeyvalq query;            /* decoded query parameters */
+} reco_path_t;
+
+/* Renders a worker's reply into the HTTP answer. reply: valid until the function returns. */
+typedef void (*reco_render_fn)(struct evhttp_request *req, const reco_reply_t *reply, void *ctx);
+
+/* Splits the request's path into decoded segments and parses the query string.
+ * Returns 0, or -1 with err set (400). reco_path_clear releases it either way. */
+int reco_path_parse(struct evhttp_request *req, reco_path_t *path, reco_error_t *err);
+void reco_path_clear(reco_path_t *path);
+const char *reco_path_param(const reco_path_t *path, const char *name);
+
+/* Reads the body as JSON. NULL with err set: 413 over max, 400 invalid_json / empty body. */
+json_t *reco_http_read_json(struct evhttp_request *req, size_t max, reco_error_t *err);
+
+/* Sends body (reference stolen) with status, as application/json. */
+void reco_http_send_json(struct evhttp_request *req, int status, json_t *body);
+void reco_http_send_error(struct evhttp_request *req, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void reco_http_send_reco_error(struct evhttp_request *req, const reco_error_t *err);
+/* 405 with an Allow header. */
+void reco_http_send_method_not_allowed(struct evhttp_request *req, const char *allow);
+
+/* The native rendering: reply status and body as they are, or the error object. */
+void reco_render_native(struct evhttp_request *req, const reco_reply_t *reply, void *ctx);
+
+/* Sends op to the broker and answers the HTTP request when the reply comes, through render
+ * (NULL = reco_render_native). Takes the reference to args. Never fails silently: if the broker
+ * refuses the request, the error is sent at once. */
+void reco_http_forward(reco_gateway_t *gw, struct evhttp_request *req, reco_pool_t pool, const char *tenant,
+                       const char *op, json_t *args, reco_render_fn render, void *render_ctx);
+
+#endif
