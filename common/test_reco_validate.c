@@ -1,0 +1,174 @@
+/* Unit tests of reco_validate: what a valid event, item, tenant and timestamp are, and that each
+ * refusal names the field and (in a batch) the element. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "reco_validate.h"
+
+#define NOW 1700000000000LL
+
+static json_t *parse(const char *text)
+{
+    json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
+    assert_non_null(v);
+    return v;
+}
+
+/* Normalises a body expected to fail; checks status, code and a fragment of the message. */
+static void expect_events_error(const char *body, const char *code, const char *fragment)
+{
+    json_t *in = parse(body);
+    reco_error_t err;
+    reco_error_clear(&err);
+    json_t *out = reco_events_normalize(in, NOW, &err);
+    if (out)
+        fail_msg("accepted %s", body);
+    assert_int_equal(err.status, 400);
+    assert_string_equal(err.code, code);
+    if (!strstr(err.message, fragment))
+        fail_msg("message '%s' lacks '%s'", err.message, fragment);
+    json_decref(in);
+}
+
+static void tenants_and_ids(void **state)
+{
+    (void)state;
+    assert_true(reco_valid_tenant("shop_1-eu"));
+    assert_false(reco_valid_tenant(""));
+    assert_false(reco_valid_tenant("a{b}"));
+    assert_false(reco_valid_tenant("a:b"));
+    assert_false(reco_valid_tenant("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")); /* 65 */
+    assert_true(reco_valid_id("user@example.com", 16));
+    assert_true(reco_valid_id("with space:and{braces}", 22));
+    assert_false(reco_valid_id("tab\there", 8));
+    assert_false(reco_valid_id("", 0));
+}
+
+static void timestamps(void **state)
+{
+    (void)state;
+    struct {
+        const char *json;
+        int64_t ms;
+    } ok[] = {
+        {"1700000000", 1700000000000LL},           {"1700000000123", 1700000000123LL},
+        {"\"1700000000123\"", 1700000000123LL},    {"1700000000.5", 1700000000500LL},
+        {"\"2017-07-21T17:32:28Z\"", 1500658348000LL}, {"\"2017-07-21T19:32:28.25+02:00\"", 1500658348250LL},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        json_t *v = parse(ok[i].json);
+        int64_t ms = 0;
+        assert_int_equal(reco_parse_timestamp(v, &ms), 0);
+        assert_int_equal(ms, ok[i].ms);
+        json_decref(v);
+    }
+    const char *bad[] = {"\"yesterday\"", "\"2017-07-21T17:32:28\"", "-5", "true", "\"2017-07-21T17:32:28Zjunk\""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *v = parse(bad[i]);
+        int64_t ms = 0;
+        assert_int_equal(reco_parse_timestamp(v, &ms), -1);
+        json_decref(v);
+    }
+}
+
+static void events_are_normalised(void **state)
+{
+    (void)state;
+    json_t *in = parse("{\"events\":[{\"user\":\"u\",\"item\":42,\"type\":\"rating\",\"value\":4,"
+                       "\"timestamp\":\"2017-07-21T17:32:28Z\"},{\"user\":\"u\",\"item\":\"b\",\"type\":\"view\"}]}");
+    reco_error_t err;
+    json_t *out = reco_events_normalize(in, NOW, &err);
+    assert_non_null(out);
+    json_t *expect = parse("[{\"user\":\"u\",\"item\":\"42\",\"type\":\"rating\",\"ts\":1500658348000,\"value\":4.0},"
+                           "{\"user\":\"u\",\"item\":\"b\",\"type\":\"view\",\"ts\":1700000000000}]");
+    assert_true(json_equal(out, expect));
+    json_decref(expect);
+    json_decref(out);
+    json_decref(in);
+
+    in = parse("{\"user\":\"u\",\"item\":\"i\",\"type\":\"purchase\"}"); /* a single object */
+    out = reco_events_normalize(in, NOW, &err);
+    assert_int_equal(json_array_size(out), 1);
+    json_decref(out);
+    json_decref(in);
+}
+
+static void events_errors_name_the_field(void **state)
+{
+    (void)state;
+    expect_events_error("{\"item\":\"i\",\"type\":\"view\"}", "missing_field", "user: required");
+    expect_events_error("[{\"user\":\"u\",\"item\":\"i\",\"type\":\"view\"},{\"user\":\"u\",\"item\":\"i\"}]",
+                        "missing_field", "events[1].type");
+    expect_events_error("[{\"user\":\"u\",\"item\":\"i\",\"type\":\"buy\"}]", "unknown_event_type", "events[0].type");
+    expect_events_error("[{\"user\":[1],\"item\":\"i\",\"type\":\"view\"}]", "invalid_field", "events[0].user");
+    expect_events_error("[{\"user\":\"u\",\"item\":\"i\",\"type\":\"rating\",\"value\":7}]", "invalid_field",
+                        "events[0].value");
+    expect_events_error("[{\"user\":\"u\",\"item\":\"i\",\"type\":\"rating\"}]", "missing_field", "value");
+    expect_events_error("[{\"user\":\"u\",\"item\":\"i\",\"type\":\"view\",\"timestamp\":\"soon\"}]", "invalid_field",
+                        "events[0].timestamp");
+    expect_events_error("[{\"user\":\"u\",\"item\":\"i\",\"type\":\"view\",\"value\":\"5\"}]", "invalid_field",
+                        "events[0].value");
+    expect_events_error("[]", "invalid_body", "need 1 to");
+    expect_events_error("\"text\"", "invalid_body", "body");
+    expect_events_error("{\"events\":{}}", "invalid_field", "events: must be an array");
+    expect_events_error("[5]", "invalid_field", "events[0]");
+}
+
+static void items(void **state)
+{
+    (void)state;
+    json_t *in = parse("[{\"id\":\"sku-1\",\"title\":\"Tent\",\"categories\":[\"outdoor/tents\"],"
+                       "\"attributes\":{\"price\":199.5,\"tags\":[\"2p\",\"light\"],\"new\":true},\"hidden\":false}]");
+    reco_error_t err;
+    json_t *out = reco_items_normalize(in, &err);
+    assert_non_null(out);
+    assert_true(json_equal(json_array_get(out, 0), json_array_get(in, 0)));
+    json_decref(out);
+    json_decref(in);
+
+    const struct {
+        const char *body, *fragment;
+    } bad[] = {
+        {"[{\"title\":\"x\"}]", "items[0].id: required"},
+        {"[{\"id\":\"a\"},{\"id\":\"b\",\"hidden\":\"yes\"}]", "items[1].hidden"},
+        {"[{\"id\":\"a\",\"categories\":\"x\"}]", "items[0].categories"},
+        {"[{\"id\":\"a\",\"attributes\":{\"dims\":{\"w\":1}}}]", "items[0].attributes.dims"},
+        {"[{\"id\":\"a\",\"attributes\":{\"tags\":[1,2]}}]", "items[0].attributes.tags"},
+        {"{\"id\":\"a\"}", "body"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        in = parse(bad[i].body);
+        reco_error_clear(&err);
+        assert_null(reco_items_normalize(in, &err));
+        assert_int_equal(err.status, 400);
+        if (!strstr(err.message, bad[i].fragment))
+            fail_msg("message '%s' lacks '%s'", err.message, bad[i].fragment);
+        json_decref(in);
+    }
+}
+
+static void weights(void **state)
+{
+    (void)state;
+    assert_int_equal(reco_event_type_parse("cart"), RECO_EVENT_CART);
+    assert_int_equal(reco_event_type_parse("Cart"), -1);
+    assert_true(reco_event_weight(RECO_EVENT_VIEW, 0) == 1.0);
+    assert_true(reco_event_weight(RECO_EVENT_BOOKMARK, 0) == 2.0);
+    assert_true(reco_event_weight(RECO_EVENT_CART, 0) == 3.0);
+    assert_true(reco_event_weight(RECO_EVENT_PURCHASE, 0) == 5.0);
+    assert_true(reco_event_weight(RECO_EVENT_RATING, 3.5) == 3.5);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(tenants_and_ids),     cmocka_unit_test(timestamps),
+        cmocka_unit_test(events_are_normalised), cmocka_unit_test(events_errors_name_the_field),
+        cmocka_unit_test(items),               cmocka_unit_test(weights),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
