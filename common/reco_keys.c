@@ -28,12 +28,12 @@ int reco_key_event_ids(char *buf, size_t n, const char *tenant)
 
 int reco_key_user_history(char *buf, size_t n, const char *tenant, const char *user)
 {
-    return build(buf, n, "reco:{%s}:user:%s:history", tenant, user);
+    return build(buf, n, "reco:{%s}:user-history:%s", tenant, user);
 }
 
 int reco_key_item_history(char *buf, size_t n, const char *tenant, const char *item)
 {
-    return build(buf, n, "reco:{%s}:item:%s:history", tenant, item);
+    return build(buf, n, "reco:{%s}:item-history:%s", tenant, item);
 }
 
 int reco_key_item(char *buf, size_t n, const char *tenant, const char *item)

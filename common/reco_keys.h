@@ -34,7 +34,7 @@ int reco_key_model_seq(char *buf, size_t n, const char *tenant);              /*
 int reco_key_lease(char *buf, size_t n, const char *tenant);                  /* STRING owner */
 /* STRING: the version currently served for model. */
 int reco_key_model_current(char *buf, size_t n, const char *tenant, const char *model);
-/* HASH: built_at_ms, duration_ms, events, users, items of one version. */
+/* HASH: built_at (epoch ms), duration_ms, events, users, items, keys of one version. */
 int reco_key_model_meta(char *buf, size_t n, const char *tenant, const char *model, int64_t version);
 /* ZSET: a model's global list, e.g. popular items. */
 int reco_key_model_global(char *buf, size_t n, const char *tenant, const char *model, int64_t version);

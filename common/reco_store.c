@@ -146,6 +146,16 @@ int reco_store_read(reco_store_t *st, redisReply **reply)
     return 0;
 }
 
+int reco_store_error_is_transient(const char *text)
+{
+    static const char *const prefixes[] = {"LOADING", "READONLY", "MASTERDOWN", "BUSY", "OOM",
+                                           "TRYAGAIN", "CLUSTERDOWN", "NOREPLICAS", "MISCONF"};
+    for (size_t i = 0; text && i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if (strncmp(text, prefixes[i], strlen(prefixes[i])) == 0)
+            return 1;
+    return 0;
+}
+
 int reco_store_ping(reco_store_t *st)
 {
     redisReply *r = reco_store_command(st, "PING");

@@ -30,6 +30,10 @@ int reco_store_append(reco_store_t *st, const char *fmt, ...);
 int reco_store_appendv(reco_store_t *st, int argc, const char **argv, const size_t *lens);
 int reco_store_read(reco_store_t *st, redisReply **reply);
 
+/* 1 if a Redis error reply means "cannot serve right now, retry later" (LOADING, READONLY,
+ * BUSY, MASTERDOWN, TRYAGAIN, CLUSTERDOWN, OOM, MISCONF, NOREPLICAS): worth a 503, not a 500. */
+int reco_store_error_is_transient(const char *text);
+
 /* 0 if Redis answers PING, else -1. */
 int reco_store_ping(reco_store_t *st);
 const char *reco_store_errstr(const reco_store_t *st);

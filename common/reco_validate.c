@@ -184,7 +184,14 @@ json_t *reco_event_normalize(const json_t *event, int64_t now_ms, const char *wh
     }
     int64_t ts = now_ms;
     json_t *tsv = json_object_get(event, "timestamp");
-    if (tsv && !json_is_null(tsv) && reco_parse_timestamp(tsv, &ts) != 0) {
+    json_t *canonical_ts = json_object_get(event, "ts"); /* what a normalised event carries */
+    if (!tsv && canonical_ts) {
+        if (!json_is_integer(canonical_ts) || json_integer_value(canonical_ts) < 0) {
+            reco_error_set(err, 400, "invalid_field", "%s%sts: must be epoch milliseconds", where, dot);
+            return NULL;
+        }
+        ts = (int64_t)json_integer_value(canonical_ts);
+    } else if (tsv && !json_is_null(tsv) && reco_parse_timestamp(tsv, &ts) != 0) {
         reco_error_set(err, 400, "invalid_field",
                        "%s%stimestamp: must be epoch seconds or milliseconds, or RFC 3339 with a zone", where, dot);
         return NULL;

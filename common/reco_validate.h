@@ -46,7 +46,8 @@ double reco_event_weight(reco_event_type_t type, double value);
 int reco_parse_timestamp(const json_t *value, int64_t *ms);
 
 /* Validates one event object and returns a new canonical object, or NULL with err set.
- * now_ms is used when the event has no timestamp. */
+ * now_ms is used when the event has no timestamp. A canonical event (with "ts" in epoch ms
+ * instead of "timestamp") passes unchanged, so a worker can validate what the gateway sent. */
 json_t *reco_event_normalize(const json_t *event, int64_t now_ms, const char *where, reco_error_t *err);
 
 /* Validates a body that is one event object, an array of events, or {"events":[...]}, and

@@ -90,6 +90,13 @@ static void events_are_normalised(void **state)
     json_decref(out);
     json_decref(in);
 
+    /* A canonical event (as the gateway forwards it) passes unchanged, time included. */
+    in = parse("{\"events\":[{\"user\":\"u\",\"item\":\"b\",\"type\":\"view\",\"ts\":1500000000001}]}");
+    out = reco_events_normalize(in, NOW, &err);
+    assert_true(json_equal(out, json_object_get(in, "events")));
+    json_decref(out);
+    json_decref(in);
+
     in = parse("{\"user\":\"u\",\"item\":\"i\",\"type\":\"purchase\"}"); /* a single object */
     out = reco_events_normalize(in, NOW, &err);
     assert_int_equal(json_array_size(out), 1);

@@ -1,0 +1,34 @@
+/* reco_query_store — the Redis reads every query op shares: which version of a model is being
+ * served, reading a pipeline's replies, and turning a failed read into the reply the client
+ * gets (503 `redis_unavailable` when Redis cannot answer, 500 `internal` for an answer we did
+ * not expect, such as WRONGTYPE).
+ *
+ * Ownership: replies handed out are the caller's (freeReplyObject); the helpers below never
+ * keep them. */
+#ifndef RECO_QUERY_STORE_H
+#define RECO_QUERY_STORE_H
+
+#include <stdint.h>
+
+#include "reco_store.h"
+#include "reco_wire.h"
+
+/* Fills rep for a failed read: reply NULL (I/O failure, see reco_store_errstr), an error reply,
+ * or an unexpected reply type. what names the key or command for the message. Returns -1. */
+int reco_query_fail(reco_reply_t *rep, reco_store_t *store, const redisReply *reply, const char *what);
+
+/* A version as stored in a model's current key: 1 with *version set, 0 for nil (never built),
+ * -1 if the reply is anything else (wrong type, not a positive integer). */
+int reco_query_parse_version(const redisReply *reply, int64_t *version);
+
+/* GET of reco_key_model_current. 1 with *version set, 0 if the model was never built, -1 with
+ * rep filled on failure. */
+int reco_query_current_version(reco_store_t *store, const char *tenant, const char *model,
+                               int64_t *version, reco_reply_t *rep);
+
+/* Reads the replies of n commands already appended to store into replies[0..n-1]. Returns 0, or
+ * -1 on I/O failure with nothing left to free. Error replies are returned like any other. */
+int reco_query_read_all(reco_store_t *store, size_t n, redisReply **replies);
+void reco_query_free_all(size_t n, redisReply **replies);
+
+#endif
