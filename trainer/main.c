@@ -1,0 +1,253 @@
+/* reco-trainer — rebuilds every tenant's models on a schedule and on demand.
+ *
+ * Two modes. With --once it builds now (one tenant with --tenant, else every tenant in
+ * reco:tenants) and exits 0, or 1 if any tenant could not be built (including "another trainer
+ * holds its lease"). Without --once it is a daemon: a full build at start, then a loop that pops
+ * tenants from reco:train:queue (BLPOP) and builds them at once, and rebuilds every tenant each
+ * --interval seconds.
+ *
+ * BLPOP blocks for at most one second: hiredis retries a read interrupted by a signal, so a longer
+ * block would delay SIGTERM by that long. A Redis outage is logged once (warn), retried every
+ * second, and its end logged; the daemon never exits because of it.
+ *
+ * What is deliberately left out: incremental builds (every build reads the whole stream), and
+ * de-duplication of repeated train requests for the same tenant. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "reco_build.h"
+#include "reco_config.h"
+#include "reco_keys.h"
+#include "reco_log.h"
+#include "reco_notify.h"
+#include "reco_store.h"
+#include "reco_validate.h"
+#include "reco_worker.h"
+
+#define REDIS_TIMEOUT_MS 10000 /* per command; must exceed the BLPOP block below */
+#define BLPOP_MAX_S 1
+
+typedef struct {
+    const char *redis, *tenant, *publish, *log_level;
+    long interval, top_k, lease_ms, threads;
+    int once;
+} options_t;
+
+typedef struct {
+    reco_build_config_t build;
+    long interval_s;
+    int redis_down; /* 1 while Redis is unreachable: only the first failure is a warning */
+    int once;
+} trainer_t;
+
+static volatile sig_atomic_t stop_requested = 0;
+
+static int64_t monotonic_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec;
+}
+
+/* Sleeps about one second; a signal ends it early. */
+static void pause_a_second(void)
+{
+    struct timespec ts = {.tv_sec = 1, .tv_nsec = 0};
+    nanosleep(&ts, NULL);
+}
+
+static void redis_failed(trainer_t *t, const char *what)
+{
+    if (!t->redis_down)
+        reco_warn("%s: %s%s", what, reco_store_errstr(t->build.store),
+                  t->once ? "" : "; retrying every second");
+    else
+        reco_debug("%s: %s", what, reco_store_errstr(t->build.store));
+    t->redis_down = 1;
+}
+
+static void redis_ok(trainer_t *t)
+{
+    if (t->redis_down) reco_info("redis %s reachable again", reco_store_address(t->build.store));
+    t->redis_down = 0;
+}
+
+/* Builds every valid tenant of reco:tenants. Returns -1 if the set could not be read, else the
+ * number of tenants that failed (busy counts as failed when busy_fails). */
+static int build_all(trainer_t *t, int busy_fails)
+{
+    redisReply *r = reco_store_command(t->build.store, "SMEMBERS %s", RECO_KEY_TENANTS);
+    if (!r || r->type != REDIS_REPLY_ARRAY) {
+        if (r && r->type == REDIS_REPLY_ERROR)
+            reco_error("SMEMBERS %s: %s", RECO_KEY_TENANTS, r->str);
+        else
+            redis_failed(t, "cannot list tenants");
+        if (r) freeReplyObject(r);
+        return -1;
+    }
+    redis_ok(t);
+    int failed = 0;
+    reco_info("building %zu tenant(s)", r->elements);
+    for (size_t i = 0; i < r->elements && !stop_requested; i++) {
+        const redisReply *e = r->element[i];
+        if (e->type != REDIS_REPLY_STRING || strlen(e->str) != e->len ||
+            !reco_valid_tenant(e->str)) {
+            reco_warn("ignoring invalid tenant name in %s", RECO_KEY_TENANTS);
+            continue;
+        }
+        reco_build_result_t rc = reco_build_tenant(&t->build, e->str);
+        failed += rc == RECO_BUILD_FAILED || (busy_fails && rc == RECO_BUILD_BUSY);
+    }
+    freeReplyObject(r);
+    return failed;
+}
+
+/* Waits up to a second for a train request and builds it. */
+static void serve_queue(trainer_t *t, int64_t due_in_s)
+{
+    /* at least 1 (BLPOP 0 blocks forever), at most BLPOP_MAX_S (see the top comment) */
+    long block = due_in_s < 1 ? 1 : (due_in_s > BLPOP_MAX_S ? BLPOP_MAX_S : (long)due_in_s);
+    redisReply *r = reco_store_command(t->build.store, "BLPOP %s %ld", RECO_KEY_TRAIN_QUEUE, block);
+    if (!r) {
+        redis_failed(t, "cannot read the train queue");
+        pause_a_second();
+        return;
+    }
+    if (r->type == REDIS_REPLY_ERROR) {
+        reco_warn("BLPOP %s: %s", RECO_KEY_TRAIN_QUEUE, r->str);
+        freeReplyObject(r);
+        pause_a_second();
+        return;
+    }
+    redis_ok(t);
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+        r->element[1]->type == REDIS_REPLY_STRING) {
+        const redisReply *name = r->element[1];
+        if (strlen(name->str) != name->len || !reco_valid_tenant(name->str))
+            reco_warn("ignoring train request for an invalid tenant name (%zu bytes)", name->len);
+        else {
+            reco_info("tenant %s: train request", name->str);
+            reco_build_tenant(&t->build, name->str);
+        }
+    }
+    freeReplyObject(r);
+}
+
+static void run_daemon(trainer_t *t)
+{
+    int64_t next_run = monotonic_s();
+    reco_info("serving %s, full rebuild every %ld s", RECO_KEY_TRAIN_QUEUE, t->interval_s);
+    while (!stop_requested) {
+        int64_t now = monotonic_s();
+        if (now >= next_run) {
+            if (build_all(t, 0) < 0) {
+                pause_a_second();
+                continue;
+            }
+            next_run = monotonic_s() + t->interval_s;
+            continue;
+        }
+        serve_queue(t, next_run - now);
+    }
+    reco_info("stopping");
+}
+
+static int run_once(trainer_t *t, const char *tenant)
+{
+    if (!tenant) return build_all(t, 1) == 0 ? 0 : 1;
+    return reco_build_tenant(&t->build, tenant) == RECO_BUILD_OK ? 0 : 1;
+}
+
+static int parse_options(int argc, char **argv, options_t *o)
+{
+    const reco_option_t table[] = {
+        {"redis", "RECO_REDIS", RECO_OPT_STRING, &o->redis, 0, 0, "Redis address host:port"},
+        {"interval", "RECO_TRAIN_INTERVAL", RECO_OPT_INT, &o->interval, 1, 86400,
+         "seconds between scheduled full rebuilds of every tenant"},
+        {"once", "RECO_TRAIN_ONCE", RECO_OPT_FLAG, &o->once, 0, 0,
+         "build now and exit (0: all built, 1: some tenant failed)"},
+        {"tenant", "RECO_TRAIN_TENANT", RECO_OPT_STRING, &o->tenant, 0, 0,
+         "with --once: build only this tenant (default: every tenant in reco:tenants)"},
+        {"publish", "RECO_TRAIN_PUBLISH", RECO_OPT_STRING, &o->publish, 0, 0,
+         "ZeroMQ endpoint to bind a PUB socket on for 'model <tenant> <model> <version>' notices"},
+        {"top-k", "RECO_TRAIN_TOP_K", RECO_OPT_INT, &o->top_k, 1, 1000,
+         "neighbours kept per item by item-to-item"},
+        {"threads", "RECO_TRAIN_THREADS", RECO_OPT_INT, &o->threads, 1, 64,
+         "threads computing item-to-item"},
+        {"lease-ms", "RECO_TRAIN_LEASE_MS", RECO_OPT_INT, &o->lease_ms, 1000, 86400000,
+         "per-tenant lease term in ms (renewed while building)"},
+        {"log-level", "RECO_LOG_LEVEL", RECO_OPT_STRING, &o->log_level, 0, 0,
+         "debug, info, warn or error"},
+    };
+    reco_config_result_t rc = reco_config_parse(
+        argc, argv, table, sizeof table / sizeof table[0], "reco-trainer [options]",
+        "Rebuilds each tenant's models (popular, item-to-item) from its event stream in Redis, "
+        "on a schedule and on train requests, and flips the served version atomically.");
+    if (rc == RECO_CONFIG_HELP) return 0;
+    if (rc == RECO_CONFIG_ERROR) return 2;
+    if (o->tenant && !o->tenant[0]) o->tenant = NULL;
+    if (o->tenant && !reco_valid_tenant(o->tenant)) {
+        fprintf(stderr, "--tenant: '%s' is not a valid tenant name ([A-Za-z0-9_-], 1..64)\n",
+                o->tenant);
+        return 2;
+    }
+    if (o->tenant && !o->once) {
+        fprintf(stderr, "--tenant only applies with --once\n");
+        return 2;
+    }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    options_t o = {.redis = "127.0.0.1:6379",
+                   .log_level = "info",
+                   .interval = 300,
+                   .top_k = 50,
+                   .lease_ms = 60000,
+                   .threads = 2};
+    int exit_code = parse_options(argc, argv, &o);
+    if (exit_code >= 0) return exit_code;
+    reco_log_level_t level;
+    if (reco_log_level_parse(o.log_level, &level) != 0) {
+        fprintf(stderr, "--log-level: must be debug, info, warn or error, got '%s'\n", o.log_level);
+        return 2;
+    }
+    reco_log_init("trainer", level);
+    reco_signals_install(&stop_requested);
+
+    char host[256] = "", owner[320];
+    if (gethostname(host, sizeof host) != 0 || !host[0]) snprintf(host, sizeof host, "unknown");
+    host[sizeof host - 1] = '\0';
+    snprintf(owner, sizeof owner, "%s:%ld", host, (long)getpid());
+
+    trainer_t t = {.interval_s = o.interval, .once = o.once};
+    t.build = (reco_build_config_t){.owner = owner,
+                                    .lease_ms = o.lease_ms,
+                                    .top_k = (size_t)o.top_k,
+                                    .threads = (int)o.threads,
+                                    .stop = &stop_requested};
+    t.build.store = reco_store_new(o.redis, REDIS_TIMEOUT_MS);
+    if (!t.build.store) {
+        reco_error("--redis: '%s' is not host:port", o.redis);
+        return 2;
+    }
+    if (o.publish && o.publish[0] && !(t.build.notifier = reco_notifier_new(o.publish))) {
+        reco_store_destroy(&t.build.store);
+        return 1;
+    }
+    reco_info("trainer %s starting (redis %s, top-k %ld, threads %ld, lease %ld ms)", owner,
+              o.redis, o.top_k, o.threads, o.lease_ms);
+    if (o.once)
+        exit_code = run_once(&t, o.tenant);
+    else
+        run_daemon(&t);
+    reco_notifier_destroy(&t.build.notifier);
+    reco_store_destroy(&t.build.store);
+    return exit_code < 0 ? 0 : exit_code;
+}

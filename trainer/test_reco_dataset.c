@@ -1,0 +1,122 @@
+/* Unit tests of reco_dataset_parse_event: which stream entries are accepted, and the weight each
+ * event type contributes. Replies are built by hand (the parser only reads them). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "reco_dataset.h"
+#include "reco_validate.h"
+
+#define MAX_FIELDS 12
+
+typedef struct {
+    redisReply array;
+    redisReply items[MAX_FIELDS];
+    redisReply *pointers[MAX_FIELDS];
+} fields_t;
+
+/* Fills f from a NULL-terminated list of name, value strings. */
+static const redisReply *fields_of(fields_t *f, ...)
+{
+    memset(f, 0, sizeof *f);
+    va_list ap;
+    va_start(ap, f);
+    size_t n = 0;
+    for (const char *s; (s = va_arg(ap, const char *)) != NULL && n < MAX_FIELDS; n++) {
+        f->items[n].type = REDIS_REPLY_STRING;
+        f->items[n].str = (char *)s;
+        f->items[n].len = strlen(s);
+        f->pointers[n] = &f->items[n];
+    }
+    va_end(ap);
+    f->array.type = REDIS_REPLY_ARRAY;
+    f->array.elements = n;
+    f->array.element = f->pointers;
+    return &f->array;
+}
+
+static void assert_weight(const redisReply *r, double weight)
+{
+    reco_stream_event_t ev;
+    const char *why = "unset";
+    assert_int_equal(reco_dataset_parse_event(r, &ev, &why), 0);
+    assert_null(why);
+    assert_true(ev.weight == weight);
+}
+
+static void assert_rejected(const redisReply *r, const char *why_expected)
+{
+    reco_stream_event_t ev;
+    const char *why = NULL;
+    assert_int_equal(reco_dataset_parse_event(r, &ev, &why), -1);
+    assert_string_equal(why, why_expected);
+}
+
+static void test_parse_accepts_each_type(void **state)
+{
+    (void)state;
+    fields_t f;
+    reco_stream_event_t ev;
+    const char *why = NULL;
+    const redisReply *r =
+        fields_of(&f, "user", "u1", "item", "i 1", "type", "view", "ts", "1700000000000", NULL);
+    assert_int_equal(reco_dataset_parse_event(r, &ev, &why), 0);
+    assert_int_equal(ev.user_len, 2);
+    assert_memory_equal(ev.user, "u1", 2);
+    assert_int_equal(ev.item_len, 3);
+    assert_memory_equal(ev.item, "i 1", 3);
+    assert_int_equal(ev.type, RECO_EVENT_VIEW);
+    assert_true(ev.ts == 1700000000000LL);
+    assert_true(ev.weight == 1.0);
+    /* field order does not matter; unknown fields are ignored; value ignored except for ratings */
+    assert_weight(
+        fields_of(&f, "ts", "5", "type", "bookmark", "item", "i", "user", "u", "src", "x", NULL),
+        2.0);
+    assert_weight(fields_of(&f, "user", "u", "item", "i", "type", "cart", "ts", "5", NULL), 3.0);
+    assert_weight(
+        fields_of(&f, "user", "u", "item", "i", "type", "purchase", "ts", "5", "value", "9", NULL),
+        5.0);
+    assert_weight(
+        fields_of(&f, "user", "u", "item", "i", "type", "rating", "ts", "5", "value", "4.5", NULL),
+        4.5);
+}
+
+static void test_parse_rejects_malformed(void **state)
+{
+    (void)state;
+    fields_t f;
+    assert_rejected(fields_of(&f, "item", "i", "type", "view", "ts", "5", NULL),
+                    "missing or invalid user");
+    assert_rejected(fields_of(&f, "user", "", "item", "i", "type", "view", "ts", "5", NULL),
+                    "missing or invalid user");
+    assert_rejected(fields_of(&f, "user", "u", "item", "a\tb", "type", "view", "ts", "5", NULL),
+                    "missing or invalid item");
+    assert_rejected(fields_of(&f, "user", "u", "item", "i", "type", "buy", "ts", "5", NULL),
+                    "missing or unknown type");
+    assert_rejected(fields_of(&f, "user", "u", "item", "i", "type", "view", NULL),
+                    "missing or invalid ts");
+    assert_rejected(fields_of(&f, "user", "u", "item", "i", "type", "view", "ts", "12x", NULL),
+                    "missing or invalid ts");
+    assert_rejected(fields_of(&f, "user", "u", "item", "i", "type", "view", "ts", "-1", NULL),
+                    "missing or invalid ts");
+    assert_rejected(fields_of(&f, "user", "u", "item", "i", "type", "rating", "ts", "5", NULL),
+                    "rating without a valid value");
+    assert_rejected(
+        fields_of(&f, "user", "u", "item", "i", "type", "rating", "ts", "5", "value", "nan", NULL),
+        "rating without a valid value");
+    assert_rejected(fields_of(&f, "user", "u", "item", "i", "type", NULL),
+                    "fields are not name/value pairs");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_accepts_each_type),
+        cmocka_unit_test(test_parse_rejects_malformed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
