@@ -36,14 +36,47 @@ bool reco_valid_tenant(const char *tenant)
     return true;
 }
 
+/* Length of the UTF-8 sequence starting at s (at most n bytes), or 0 if it is not valid UTF-8
+ * (overlong forms, surrogates and code points above U+10FFFF included). */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t need;
+    unsigned cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        need = 2, cp = c & 0x1f;
+    else if (c >= 0xe0 && c <= 0xef)
+        need = 3, cp = c & 0x0f;
+    else if (c >= 0xf0 && c <= 0xf4)
+        need = 4, cp = c & 0x07;
+    else
+        return 0;
+    if (n < need)
+        return 0;
+    for (size_t i = 1; i < need; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if ((need == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (need == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+        return 0;
+    return need;
+}
+
 bool reco_valid_id(const char *id, size_t len)
 {
     if (!id || len == 0 || len > RECO_ID_MAX)
         return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)id[i];
-        if (c < 0x20 || c == 0x7f)
+    const unsigned char *s = (const unsigned char *)id;
+    for (size_t i = 0; i < len;) {
+        if (s[i] < 0x20 || s[i] == 0x7f)
             return false;
+        size_t step = utf8_sequence(s + i, len - i);
+        if (step == 0)
+            return false;
+        i += step;
     }
     return true;
 }

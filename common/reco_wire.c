@@ -227,12 +227,76 @@ static int get_int(const msgpack_object *map, const char *key, int *out, reco_er
     return 0;
 }
 
+/* Reads a big-endian unsigned integer of n bytes. */
+static uint64_t read_be(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* Checks, before msgpack-c sees the bytes, that no container declares more elements than the
+ * buffer could hold (each element takes at least one byte) and no string runs past the end.
+ * msgpack-c reserves memory for a container's declared size up front, so without this check
+ * five hostile bytes could make it ask for gigabytes. This only walks headers; msgpack-c does
+ * the decoding. */
+static int wire_sizes_plausible(const unsigned char *p, size_t len)
+{
+    size_t pos = 0;
+    uint64_t expected = 1; /* objects still to read */
+    while (expected > 0) {
+        if (pos >= len)
+            return 0;
+        unsigned c = p[pos++];
+        uint64_t count = 0, skip = 0;
+        int width = 0;
+        if (c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3) {
+            /* fixint, nil, false, true */
+        } else if ((c & 0xf0) == 0x80) {
+            count = 2u * (c & 0x0f);
+        } else if ((c & 0xf0) == 0x90) {
+            count = c & 0x0f;
+        } else if ((c & 0xe0) == 0xa0) {
+            skip = c & 0x1f;
+        } else if (c >= 0xcc && c <= 0xd3) { /* uint/int 8..64 */
+            skip = 1u << ((c - 0xcc) & 3);
+        } else if (c == 0xca || c == 0xcb) {
+            skip = c == 0xca ? 4 : 8;
+        } else if (c == 0xc4 || c == 0xd9 || c == 0xc5 || c == 0xda || c == 0xc6 || c == 0xdb) {
+            width = (c == 0xc4 || c == 0xd9) ? 1 : (c == 0xc5 || c == 0xda) ? 2 : 4;
+        } else if (c == 0xdc || c == 0xdd || c == 0xde || c == 0xdf) {
+            width = (c == 0xdc || c == 0xde) ? 2 : 4;
+        } else {
+            return 0; /* ext types and the reserved byte are never valid here */
+        }
+        if (width) {
+            if (len - pos < (size_t)width)
+                return 0;
+            uint64_t n = read_be(p + pos, width);
+            pos += (size_t)width;
+            if (c >= 0xdc)
+                count = (c == 0xde || c == 0xdf) ? 2 * n : n;
+            else
+                skip = n;
+        }
+        if (skip > len - pos)
+            return 0;
+        pos += (size_t)skip;
+        expected = expected - 1 + count;
+        if (expected > len - pos)
+            return 0;
+    }
+    return 1;
+}
+
 static int open_map(const void *data, size_t len, msgpack_unpacked *u, reco_error_t *err)
 {
     size_t off = 0;
     reco_error_clear(err);
     msgpack_unpacked_init(u);
-    if (!data || msgpack_unpack_next(u, data, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len ||
+    if (!data || !wire_sizes_plausible(data, len) ||
+        msgpack_unpack_next(u, data, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len ||
         u->data.type != MSGPACK_OBJECT_MAP) {
         msgpack_unpacked_destroy(u);
         reco_error_set(err, 400, "bad_message", "message: not a single msgpack map");

@@ -45,6 +45,11 @@ static void tenants_and_ids(void **state)
     assert_true(reco_valid_id("user@example.com", 16));
     assert_true(reco_valid_id("with space:and{braces}", 22));
     assert_false(reco_valid_id("tab\there", 8));
+    assert_true(reco_valid_id("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\x92", 14));
+    assert_false(reco_valid_id("caf\xc3", 4));          /* truncated sequence */
+    assert_false(reco_valid_id("\xc0\xaf", 2));        /* overlong '/' */
+    assert_false(reco_valid_id("\xed\xa0\x80", 3));    /* a UTF-16 surrogate */
+    assert_false(reco_valid_id("\xff", 1));
     assert_false(reco_valid_id("", 0));
 }
 
