@@ -160,6 +160,7 @@ class Cluster:
         self.redis_port = self.http_port = self.ingest_port = self.query_port = None
         self._resp = None
         self._counter = 0
+        self.sanitizer_reports = []
 
     # -- lifecycle -------------------------------------------------------------------------
     def __enter__(self):
@@ -212,11 +213,27 @@ class Cluster:
                     codes[key] = "killed after %.0f s" % timeout
         for p in self.procs:
             p.log.close()
+        self.sanitizer_reports = self.find_sanitizer_reports()
         if self._resp:
             self._resp.close()
         if remove_tmp and not self.keep_tmp:
             shutil.rmtree(self.tmp, ignore_errors=True)
         return codes
+
+    SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+    def find_sanitizer_reports(self):
+        """Lines of the process logs where ASan/UBSan reported a bug (a build configured with
+        -Db_sanitize=address,undefined writes them to stderr): such a run must fail."""
+        found = []
+        for p in self.procs:
+            try:
+                with open(p.log.name, errors="replace") as f:
+                    found += ["%s: %s" % (p.name, line.strip()) for line in f
+                              if any(mark in line for mark in self.SANITIZER_MARKS)]
+            except OSError:
+                pass
+        return found
 
     def bin(self, rel):
         return os.path.join(BUILD_DIR, rel)
@@ -391,6 +408,9 @@ class ClusterTestCase(unittest.TestCase):
     def tearDownClass(cls):
         if cls.cluster:
             cls.cluster.stop()
+            if cls.cluster.sanitizer_reports:
+                raise AssertionError("sanitizer reports in process logs:\n" +
+                                     "\n".join(cls.cluster.sanitizer_reports[:20]))
 
     def run(self, result=None):
         result = result if result is not None else self.defaultTestResult()
