@@ -41,6 +41,41 @@ int reco_key_item(char *buf, size_t n, const char *tenant, const char *item)
     return build(buf, n, "reco:{%s}:item:%s", tenant, item);
 }
 
+int reco_key_user(char *buf, size_t n, const char *tenant, const char *user)
+{
+    return build(buf, n, "reco:{%s}:user:%s", tenant, user);
+}
+
+int reco_key_users(char *buf, size_t n, const char *tenant)
+{
+    return build(buf, n, "reco:{%s}:users", tenant);
+}
+
+int reco_key_actions(char *buf, size_t n, const char *tenant)
+{
+    return build(buf, n, "reco:{%s}:actions", tenant);
+}
+
+int reco_key_user_events(char *buf, size_t n, const char *tenant, const char *user)
+{
+    return build(buf, n, "reco:{%s}:user-events:%s", tenant, user);
+}
+
+int reco_key_item_events(char *buf, size_t n, const char *tenant, const char *item)
+{
+    return build(buf, n, "reco:{%s}:item-events:%s", tenant, item);
+}
+
+int reco_key_session_events(char *buf, size_t n, const char *tenant, const char *session)
+{
+    return build(buf, n, "reco:{%s}:session-events:%s", tenant, session);
+}
+
+int reco_key_prefix(char *buf, size_t n, const char *tenant)
+{
+    return build(buf, n, "reco:{%s}:", tenant);
+}
+
 int reco_key_items(char *buf, size_t n, const char *tenant)
 {
     return build(buf, n, "reco:{%s}:items", tenant);

@@ -28,6 +28,15 @@ int reco_key_event_ids(char *buf, size_t n, const char *tenant);               /
 int reco_key_user_history(char *buf, size_t n, const char *tenant, const char *user); /* ZSET item->ms */
 int reco_key_item_history(char *buf, size_t n, const char *tenant, const char *item); /* ZSET user->ms */
 int reco_key_item(char *buf, size_t n, const char *tenant, const char *item); /* HASH attributes */
+int reco_key_user(char *buf, size_t n, const char *tenant, const char *user); /* HASH attributes */
+int reco_key_users(char *buf, size_t n, const char *tenant);                  /* SET user ids */
+int reco_key_actions(char *buf, size_t n, const char *tenant);                /* HASH name -> weight */
+/* ZSET stream entry id -> event ms: the events of one user, item or session. */
+int reco_key_user_events(char *buf, size_t n, const char *tenant, const char *user);
+int reco_key_item_events(char *buf, size_t n, const char *tenant, const char *item);
+int reco_key_session_events(char *buf, size_t n, const char *tenant, const char *session);
+/* The common prefix "reco:{T}:" of every key of the tenant (for Lua scripts that build keys). */
+int reco_key_prefix(char *buf, size_t n, const char *tenant);
 int reco_key_items(char *buf, size_t n, const char *tenant);                  /* SET item ids */
 int reco_key_hidden(char *buf, size_t n, const char *tenant);                 /* SET hidden items */
 int reco_key_model_seq(char *buf, size_t n, const char *tenant);              /* STRING INCR */

@@ -13,8 +13,9 @@
 #include <time.h>
 
 static const char *const event_type_names[RECO_EVENT_TYPE_COUNT] = {"view", "cart", "purchase",
-                                                                      "rating", "bookmark"};
-static const double event_type_weights[RECO_EVENT_TYPE_COUNT] = {1.0, 3.0, 5.0, 0.0, 2.0};
+                                                                      "rating", "bookmark", "click"};
+static const double event_type_weights[RECO_EVENT_TYPE_COUNT] = {1.0, 3.0, 5.0, 0.0, 2.0, 1.0};
+#define TYPE_LIST "view, cart, purchase, rating, bookmark, click"
 
 int64_t reco_now_ms(void)
 {
@@ -77,6 +78,19 @@ bool reco_valid_id(const char *id, size_t len)
         if (step == 0)
             return false;
         i += step;
+    }
+    return true;
+}
+
+bool reco_valid_action_name(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (n == 0 || n > RECO_ACTION_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (!(c >= 'a' && c <= 'z') && !isdigit(c) && c != '_' && c != '-')
+            return false;
     }
     return true;
 }
@@ -192,9 +206,132 @@ static const char *get_id(const json_t *obj, const char *field, const char *wher
     return json_string_value(v);
 }
 
-json_t *reco_event_normalize(const json_t *event, int64_t now_ms, const char *where, reco_error_t *err)
+/* Checks an optional id-like field and copies it (as text) into out. 0, or -1 with err set. */
+static int copy_optional_id(const json_t *event, json_t *out, const char *field, const char *where,
+                            reco_error_t *err)
+{
+    json_t *v = json_object_get(event, field);
+    if (!v || json_is_null(v))
+        return 0;
+    char buf[32];
+    const char *id = get_id(event, field, where, err, buf);
+    if (!id)
+        return -1;
+    json_object_set_new(out, field, json_string(id));
+    return 0;
+}
+
+static bool valid_attribute(const json_t *v);
+
+/* value, quantity, price and properties: checked, then copied. */
+static int copy_measures(const json_t *event, json_t *out, int type, const char *where, reco_error_t *err)
 {
     const char *dot = *where ? "." : "";
+    json_t *value = json_object_get(event, "value");
+    json_t *quantity = json_object_get(event, "quantity");
+    json_t *price = json_object_get(event, "price");
+    json_t *props = json_object_get(event, "properties");
+    if (value && !json_is_null(value) && !json_is_number(value)) {
+        reco_error_set(err, 400, "invalid_field", "%s%svalue: must be a number", where, dot);
+        return -1;
+    }
+    if (type == RECO_EVENT_RATING) {
+        double r = value && json_is_number(value) ? json_number_value(value) : -1;
+        if (!(r >= 0 && r <= 5)) {
+            reco_error_set(err, 400, value ? "invalid_field" : "missing_field",
+                           "%s%svalue: a rating needs a value from 0 to 5", where, dot);
+            return -1;
+        }
+    }
+    if (value && json_is_number(value))
+        json_object_set_new(out, "value", json_real(json_number_value(value)));
+    if (quantity && !json_is_null(quantity)) {
+        if (!json_is_integer(quantity) || json_integer_value(quantity) < 1 ||
+            json_integer_value(quantity) > RECO_QUANTITY_MAX) {
+            reco_error_set(err, 400, "invalid_field", "%s%squantity: must be a whole number from 1 to %d", where,
+                           dot, RECO_QUANTITY_MAX);
+            return -1;
+        }
+        json_object_set(out, "quantity", quantity);
+    }
+    if (price && !json_is_null(price)) {
+        if (!json_is_number(price) || !(json_number_value(price) >= 0) || !isfinite(json_number_value(price))) {
+            reco_error_set(err, 400, "invalid_field", "%s%sprice: must be a number >= 0", where, dot);
+            return -1;
+        }
+        json_object_set_new(out, "price", json_real(json_number_value(price)));
+    }
+    if (props && !json_is_null(props)) {
+        const char *k;
+        json_t *v;
+        int ok = json_is_object(props);
+        json_object_foreach(props, k, v) ok = ok && valid_attribute(v);
+        char *text = ok ? json_dumps(props, JSON_COMPACT) : NULL;
+        ok = text && strlen(text) <= RECO_PROPERTIES_MAX_BYTES;
+        free(text);
+        if (!ok) {
+            reco_error_set(err, 400, "invalid_field",
+                           "%s%sproperties: must be an object of strings, numbers, booleans or lists of strings, "
+                           "at most %d bytes as JSON", where, dot, RECO_PROPERTIES_MAX_BYTES);
+            return -1;
+        }
+        json_object_set(out, "properties", props);
+    }
+    return 0;
+}
+
+/* The event's type: built in, or a custom action that `known` accepts. -1 with err set. */
+static int check_type(const json_t *event, reco_type_known_fn known, void *ctx, const char *where, reco_error_t *err)
+{
+    const char *dot = *where ? "." : "";
+    json_t *type = json_object_get(event, "type");
+    if (!type) {
+        reco_error_set(err, 400, "missing_field", "%s%stype: required (one of " TYPE_LIST ", or a registered action)",
+                       where, dot);
+        return -1;
+    }
+    const char *name = json_string_value(type);
+    int t = name ? reco_event_type_parse(name) : -1;
+    if (t >= 0)
+        return t;
+    if (!name || !reco_valid_action_name(name)) {
+        reco_error_set(err, 400, "unknown_event_type",
+                       "%s%stype: must be one of " TYPE_LIST ", or a registered action name of 1 to %d characters "
+                       "a-z, 0-9, _ and -", where, dot, RECO_ACTION_NAME_MAX);
+        return -1;
+    }
+    if (known && !known(ctx, name)) {
+        reco_error_set(err, 400, "unknown_event_type",
+                       "%s%stype: '%s' is neither built in (" TYPE_LIST ") nor a registered action "
+                       "(PUT /v1/{tenant}/actions/%s registers it)", where, dot, name, name);
+        return -1;
+    }
+    return RECO_EVENT_TYPE_COUNT;
+}
+
+static int event_time(const json_t *event, int64_t now_ms, const char *where, int64_t *ts, reco_error_t *err)
+{
+    const char *dot = *where ? "." : "";
+    json_t *tsv = json_object_get(event, "timestamp");
+    json_t *canonical_ts = json_object_get(event, "ts"); /* what a normalised event carries */
+    *ts = now_ms;
+    if (!tsv && canonical_ts) {
+        if (!json_is_integer(canonical_ts) || json_integer_value(canonical_ts) < 0) {
+            reco_error_set(err, 400, "invalid_field", "%s%sts: must be epoch milliseconds", where, dot);
+            return -1;
+        }
+        *ts = (int64_t)json_integer_value(canonical_ts);
+    } else if (tsv && !json_is_null(tsv) && reco_parse_timestamp(tsv, ts) != 0) {
+        reco_error_set(err, 400, "invalid_field",
+                       "%s%stimestamp: must be epoch seconds or milliseconds, or RFC 3339 with a zone", where, dot);
+        return -1;
+    }
+    return 0;
+}
+
+json_t *reco_event_normalize(const json_t *event, int64_t now_ms, reco_type_known_fn known, void *ctx,
+                             const char *where, reco_error_t *err)
+{
     if (!json_is_object(event)) {
         reco_error_set(err, 400, "invalid_field", "%s: an event must be a JSON object", *where ? where : "body");
         return NULL;
@@ -202,52 +339,27 @@ json_t *reco_event_normalize(const json_t *event, int64_t now_ms, const char *wh
     char user_buf[32], item_buf[32];
     const char *user = get_id(event, "user", where, err, user_buf);
     const char *item = user ? get_id(event, "item", where, err, item_buf) : NULL;
-    if (!item)
+    int type = item ? check_type(event, known, ctx, where, err) : -1;
+    int64_t ts = 0;
+    if (type < 0 || event_time(event, now_ms, where, &ts, err) != 0)
         return NULL;
-    json_t *type = json_object_get(event, "type");
-    if (!type) {
-        reco_error_set(err, 400, "missing_field", "%s%stype: required (one of view, cart, purchase, rating, bookmark)", where, dot);
-        return NULL;
-    }
-    int t = json_is_string(type) ? reco_event_type_parse(json_string_value(type)) : -1;
-    if (t < 0) {
-        reco_error_set(err, 400, "unknown_event_type",
-                       "%s%stype: must be one of view, cart, purchase, rating, bookmark", where, dot);
-        return NULL;
-    }
-    int64_t ts = now_ms;
-    json_t *tsv = json_object_get(event, "timestamp");
-    json_t *canonical_ts = json_object_get(event, "ts"); /* what a normalised event carries */
-    if (!tsv && canonical_ts) {
-        if (!json_is_integer(canonical_ts) || json_integer_value(canonical_ts) < 0) {
-            reco_error_set(err, 400, "invalid_field", "%s%sts: must be epoch milliseconds", where, dot);
-            return NULL;
-        }
-        ts = (int64_t)json_integer_value(canonical_ts);
-    } else if (tsv && !json_is_null(tsv) && reco_parse_timestamp(tsv, &ts) != 0) {
-        reco_error_set(err, 400, "invalid_field",
-                       "%s%stimestamp: must be epoch seconds or milliseconds, or RFC 3339 with a zone", where, dot);
-        return NULL;
-    }
-    json_t *value = json_object_get(event, "value");
-    if (value && !json_is_null(value) && !json_is_number(value)) {
-        reco_error_set(err, 400, "invalid_field", "%s%svalue: must be a number", where, dot);
-        return NULL;
-    }
-    if (t == RECO_EVENT_RATING) {
-        double r = value && json_is_number(value) ? json_number_value(value) : -1;
-        if (!(r >= 0 && r <= 5)) {
-            reco_error_set(err, 400, value ? "invalid_field" : "missing_field",
-                           "%s%svalue: a rating needs a value from 0 to 5", where, dot);
-            return NULL;
-        }
-    }
-    json_t *out = json_pack("{s:s, s:s, s:s, s:I}", "user", user, "item", item, "type",
-                            event_type_names[t], "ts", (json_int_t)ts);
-    if (out && value && json_is_number(value))
-        json_object_set_new(out, "value", json_real(json_number_value(value)));
-    if (!out)
+    json_t *out = json_pack("{s:s, s:s, s:O, s:I}", "user", user, "item", item, "type",
+                            json_object_get(event, "type"), "ts", (json_int_t)ts);
+    if (!out) {
         reco_error_set(err, 500, "internal", "out of memory");
+        return NULL;
+    }
+    static const char *const id_fields[] = {"id", "order", "session", "recommendation"};
+    for (size_t i = 0; i < sizeof id_fields / sizeof id_fields[0]; i++) {
+        if (copy_optional_id(event, out, id_fields[i], where, err) != 0) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    if (copy_measures(event, out, type, where, err) != 0) {
+        json_decref(out);
+        return NULL;
+    }
     return out;
 }
 
@@ -272,7 +384,8 @@ static json_t *as_array(const json_t *body, const char *field, bool allow_single
     return NULL;
 }
 
-json_t *reco_events_normalize(const json_t *body, int64_t now_ms, reco_error_t *err)
+json_t *reco_events_normalize(const json_t *body, int64_t now_ms, reco_type_known_fn known, void *ctx,
+                              reco_error_t *err)
 {
     json_t *in = as_array(body, "events", true, err);
     if (!in)
@@ -290,7 +403,7 @@ json_t *reco_events_normalize(const json_t *body, int64_t now_ms, reco_error_t *
         char where[32] = "";
         if (!single)
             snprintf(where, sizeof where, "events[%zu]", i);
-        json_t *ev = reco_event_normalize(json_array_get(in, i), now_ms, where, err);
+        json_t *ev = reco_event_normalize(json_array_get(in, i), now_ms, known, ctx, where, err);
         if (!ev || json_array_append_new(out, ev)) {
             json_decref(out);
             out = NULL;
@@ -384,6 +497,119 @@ json_t *reco_items_normalize(const json_t *body, reco_error_t *err)
             json_decref(out);
             out = NULL;
         }
+    }
+    json_decref(in);
+    return out;
+}
+
+/* One Aegeria transaction -> purchase events appended to out. 0, or -1 with err set. */
+static int transaction_events(const json_t *tx, int64_t now_ms, const char *where, json_t *out, reco_error_t *err)
+{
+    if (!json_is_object(tx)) {
+        reco_error_set(err, 400, "invalid_field", "%s: a transaction must be a JSON object", where);
+        return -1;
+    }
+    char tx_buf[32], customer_buf[32];
+    const char *txid = get_id(tx, "transaction", where, err, tx_buf);
+    const char *customer = txid ? get_id(tx, "customer", where, err, customer_buf) : NULL;
+    if (!customer)
+        return -1;
+    json_t *items = json_object_get(tx, "items");
+    if (!json_is_array(items) || json_array_size(items) == 0) {
+        reco_error_set(err, 400, items ? "invalid_field" : "missing_field",
+                       "%s.items: must be a non-empty array of {item, quantity}", where);
+        return -1;
+    }
+    json_t *completed = json_object_get(tx, "completed_at");
+    size_t i;
+    json_t *line;
+    json_array_foreach(items, i, line)
+    {
+        char at[64], event_id[2 * RECO_ID_MAX + 2];
+        snprintf(at, sizeof at, "%s.items[%zu]", where, i);
+        json_t *item = json_is_object(line) ? json_object_get(line, "item") : NULL;
+        json_t *quantity = json_is_object(line) ? json_object_get(line, "quantity") : NULL;
+        json_t *ev = json_pack("{s:s, s:O?, s:s, s:s, s:O?, s:O?}", "user", customer, "item", item, "type",
+                               "purchase", "order", txid, "quantity", quantity, "timestamp", completed);
+        json_t *canonical = ev ? reco_event_normalize(ev, now_ms, NULL, NULL, at, err) : NULL;
+        json_decref(ev);
+        if (!canonical) {
+            if (strstr(err->message, ".timestamp"))
+                reco_error_set(err, 400, "invalid_field", "%s.completed_at: must be RFC 3339 or epoch time", where);
+            return -1;
+        }
+        snprintf(event_id, sizeof event_id, "%s/%s", txid, json_string_value(json_object_get(canonical, "item")));
+        if (strlen(event_id) <= RECO_ID_MAX)
+            json_object_set_new(canonical, "id", json_string(event_id));
+        json_array_append_new(out, canonical);
+    }
+    return 0;
+}
+
+json_t *reco_transactions_to_events(const json_t *body, int64_t now_ms, reco_error_t *err)
+{
+    json_t *in = as_array(body, "transactions", false, err);
+    if (!in)
+        return NULL;
+    size_t n = json_array_size(in);
+    json_t *out = json_array();
+    if (n == 0 || n > RECO_BATCH_MAX) {
+        reco_error_set(err, 400, n ? "too_many" : "invalid_body", "transactions: need 1 to %d transactions, got %zu",
+                       RECO_BATCH_MAX, n);
+        json_decref(out);
+        out = NULL;
+    }
+    for (size_t i = 0; out && i < n; i++) {
+        char where[40];
+        snprintf(where, sizeof where, "transactions[%zu]", i);
+        if (transaction_events(json_array_get(in, i), now_ms, where, out, err) != 0 ||
+            json_array_size(out) > RECO_BATCH_MAX) {
+            if (json_array_size(out) > RECO_BATCH_MAX)
+                reco_error_set(err, 400, "too_many", "transactions: more than %d items in one request", RECO_BATCH_MAX);
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    json_decref(in);
+    return out;
+}
+
+json_t *reco_users_normalize(const json_t *body, reco_error_t *err)
+{
+    json_t *in = as_array(body, "users", false, err);
+    if (!in)
+        return NULL;
+    size_t n = json_array_size(in);
+    json_t *out = json_array();
+    if (n == 0 || n > RECO_BATCH_MAX) {
+        reco_error_set(err, 400, n ? "too_many" : "invalid_body", "users: need 1 to %d users, got %zu", RECO_BATCH_MAX, n);
+        json_decref(out);
+        out = NULL;
+    }
+    for (size_t i = 0; out && i < n; i++) {
+        char where[32], buf[32];
+        snprintf(where, sizeof where, "users[%zu]", i);
+        json_t *user = json_array_get(in, i);
+        const char *id = json_is_object(user) ? get_id(user, "id", where, err, buf) : NULL;
+        if (!json_is_object(user))
+            reco_error_set(err, 400, "invalid_field", "%s: a user must be a JSON object", where);
+        json_t *attrs = id ? json_object_get(user, "attributes") : NULL;
+        const char *k = NULL;
+        json_t *v;
+        if (attrs && json_is_object(attrs))
+            json_object_foreach(attrs, k, v) if (!valid_attribute(v)) break;
+        if (id && attrs && (!json_is_object(attrs) || k)) {
+            reco_error_set(err, 400, "invalid_field",
+                           "%s.attributes%s%s: must be an object of strings, numbers, booleans or lists of strings",
+                           where, k ? "." : "", k ? k : "");
+            id = NULL;
+        }
+        if (!id) {
+            json_decref(out);
+            out = NULL;
+            break;
+        }
+        json_array_append_new(out, json_pack("{s:s, s:O}", "id", id, "attributes", attrs ? attrs : json_object()));
     }
     json_decref(in);
     return out;

@@ -24,7 +24,7 @@ static void expect_events_error(const char *body, const char *code, const char *
     json_t *in = parse(body);
     reco_error_t err;
     reco_error_clear(&err);
-    json_t *out = reco_events_normalize(in, NOW, &err);
+    json_t *out = reco_events_normalize(in, NOW, NULL, NULL, &err);
     if (out)
         fail_msg("accepted %s", body);
     assert_int_equal(err.status, 400);
@@ -86,7 +86,7 @@ static void events_are_normalised(void **state)
     json_t *in = parse("{\"events\":[{\"user\":\"u\",\"item\":42,\"type\":\"rating\",\"value\":4,"
                        "\"timestamp\":\"2017-07-21T17:32:28Z\"},{\"user\":\"u\",\"item\":\"b\",\"type\":\"view\"}]}");
     reco_error_t err;
-    json_t *out = reco_events_normalize(in, NOW, &err);
+    json_t *out = reco_events_normalize(in, NOW, NULL, NULL, &err);
     assert_non_null(out);
     json_t *expect = parse("[{\"user\":\"u\",\"item\":\"42\",\"type\":\"rating\",\"ts\":1500658348000,\"value\":4.0},"
                            "{\"user\":\"u\",\"item\":\"b\",\"type\":\"view\",\"ts\":1700000000000}]");
@@ -97,13 +97,13 @@ static void events_are_normalised(void **state)
 
     /* A canonical event (as the gateway forwards it) passes unchanged, time included. */
     in = parse("{\"events\":[{\"user\":\"u\",\"item\":\"b\",\"type\":\"view\",\"ts\":1500000000001}]}");
-    out = reco_events_normalize(in, NOW, &err);
+    out = reco_events_normalize(in, NOW, NULL, NULL, &err);
     assert_true(json_equal(out, json_object_get(in, "events")));
     json_decref(out);
     json_decref(in);
 
     in = parse("{\"user\":\"u\",\"item\":\"i\",\"type\":\"purchase\"}"); /* a single object */
-    out = reco_events_normalize(in, NOW, &err);
+    out = reco_events_normalize(in, NOW, NULL, NULL, &err);
     assert_int_equal(json_array_size(out), 1);
     json_decref(out);
     json_decref(in);
@@ -115,7 +115,15 @@ static void events_errors_name_the_field(void **state)
     expect_events_error("{\"item\":\"i\",\"type\":\"view\"}", "missing_field", "user: required");
     expect_events_error("[{\"user\":\"u\",\"item\":\"i\",\"type\":\"view\"},{\"user\":\"u\",\"item\":\"i\"}]",
                         "missing_field", "events[1].type");
-    expect_events_error("[{\"user\":\"u\",\"item\":\"i\",\"type\":\"buy\"}]", "unknown_event_type", "events[0].type");
+    expect_events_error("[{\"user\":\"u\",\"item\":\"i\",\"type\":\"Buy!\"}]", "unknown_event_type", "events[0].type");
+    expect_events_error("[{\"user\":\"u\",\"item\":\"i\",\"type\":\"purchase\",\"quantity\":0}]", "invalid_field",
+                        "events[0].quantity");
+    expect_events_error("[{\"user\":\"u\",\"item\":\"i\",\"type\":\"purchase\",\"price\":-1}]", "invalid_field",
+                        "events[0].price");
+    expect_events_error("[{\"user\":\"u\",\"item\":\"i\",\"type\":\"view\",\"properties\":{\"a\":{}}}]",
+                        "invalid_field", "events[0].properties");
+    expect_events_error("[{\"user\":\"u\",\"item\":\"i\",\"type\":\"view\",\"session\":\"\"}]", "invalid_field",
+                        "events[0].session");
     expect_events_error("[{\"user\":[1],\"item\":\"i\",\"type\":\"view\"}]", "invalid_field", "events[0].user");
     expect_events_error("[{\"user\":\"u\",\"item\":\"i\",\"type\":\"rating\",\"value\":7}]", "invalid_field",
                         "events[0].value");
@@ -128,6 +136,80 @@ static void events_errors_name_the_field(void **state)
     expect_events_error("\"text\"", "invalid_body", "body");
     expect_events_error("{\"events\":{}}", "invalid_field", "events: must be an array");
     expect_events_error("[5]", "invalid_field", "events[0]");
+}
+
+static bool only_wishlist(void *ctx, const char *type)
+{
+    (void)ctx;
+    return strcmp(type, "wishlist") == 0;
+}
+
+static void custom_types_and_optional_fields(void **state)
+{
+    (void)state;
+    json_t *in = parse("[{\"id\":\"e1\",\"user\":\"u\",\"item\":\"i\",\"type\":\"purchase\",\"quantity\":2,"
+                       "\"price\":9.5,\"order\":\"o-1\",\"session\":\"s-1\",\"recommendation\":\"r-1\","
+                       "\"properties\":{\"coupon\":\"X\",\"gift\":true}},"
+                       "{\"user\":\"u\",\"item\":\"i\",\"type\":\"wishlist\",\"ts\":5}]");
+    reco_error_t err;
+    json_t *out = reco_events_normalize(in, NOW, only_wishlist, NULL, &err);
+    assert_non_null(out);
+    json_t *expect = parse("[{\"id\":\"e1\",\"user\":\"u\",\"item\":\"i\",\"type\":\"purchase\",\"ts\":1700000000000,"
+                           "\"quantity\":2,\"price\":9.5,\"order\":\"o-1\",\"session\":\"s-1\",\"recommendation\":\"r-1\","
+                           "\"properties\":{\"coupon\":\"X\",\"gift\":true}},"
+                           "{\"user\":\"u\",\"item\":\"i\",\"type\":\"wishlist\",\"ts\":5}]");
+    assert_true(json_equal(out, expect));
+    json_decref(expect);
+    json_decref(out);
+    json_decref(in);
+
+    in = parse("[{\"user\":\"u\",\"item\":\"i\",\"type\":\"view\"},{\"user\":\"u\",\"item\":\"i\",\"type\":\"buy\"}]");
+    reco_error_clear(&err);
+    assert_null(reco_events_normalize(in, NOW, only_wishlist, NULL, &err));
+    assert_string_equal(err.code, "unknown_event_type");
+    assert_non_null(strstr(err.message, "events[1].type: 'buy'"));
+    out = reco_events_normalize(in, NOW, NULL, NULL, &err); /* the gateway cannot know: accepted */
+    assert_int_equal(json_array_size(out), 2);
+    json_decref(out);
+    json_decref(in);
+}
+
+static void transactions_and_users(void **state)
+{
+    (void)state;
+    json_t *in = parse("{\"transactions\":[{\"completed_at\":\"2017-07-21T17:32:28Z\",\"customer\":\"user@email.com\","
+                       "\"items\":[{\"item\":\"19876452\",\"quantity\":2},{\"item\":\"55\"}],\"transaction\":\"abc456\"}]}");
+    reco_error_t err;
+    json_t *out = reco_transactions_to_events(in, NOW, &err);
+    assert_non_null(out);
+    json_t *expect = parse("[{\"user\":\"user@email.com\",\"item\":\"19876452\",\"type\":\"purchase\",\"ts\":1500658348000,"
+                           "\"order\":\"abc456\",\"quantity\":2,\"id\":\"abc456/19876452\"},"
+                           "{\"user\":\"user@email.com\",\"item\":\"55\",\"type\":\"purchase\",\"ts\":1500658348000,"
+                           "\"order\":\"abc456\",\"id\":\"abc456/55\"}]");
+    assert_true(json_equal(out, expect));
+    json_decref(expect);
+    json_decref(out);
+    json_decref(in);
+    in = parse("[{\"customer\":\"c\",\"transaction\":\"t\",\"items\":[{\"item\":\"a\",\"quantity\":-1}]}]");
+    assert_null(reco_transactions_to_events(in, NOW, &err));
+    assert_non_null(strstr(err.message, "transactions[0].items[0].quantity"));
+    json_decref(in);
+    in = parse("[{\"customer\":\"c\",\"transaction\":\"t\",\"completed_at\":\"later\",\"items\":[{\"item\":\"a\"}]}]");
+    assert_null(reco_transactions_to_events(in, NOW, &err));
+    assert_non_null(strstr(err.message, "transactions[0].completed_at"));
+    json_decref(in);
+
+    in = parse("{\"users\":[{\"id\":7,\"attributes\":{\"city\":\"Oslo\"}},{\"id\":\"b\"}]}");
+    out = reco_users_normalize(in, &err);
+    expect = parse("[{\"id\":\"7\",\"attributes\":{\"city\":\"Oslo\"}},{\"id\":\"b\",\"attributes\":{}}]");
+    assert_true(json_equal(out, expect));
+    json_decref(expect);
+    json_decref(out);
+    json_decref(in);
+    in = parse("[{\"id\":\"a\"},{\"id\":\"b\",\"attributes\":{\"x\":{\"deep\":1}}}]");
+    assert_null(reco_users_normalize(in, &err));
+    assert_non_null(strstr(err.message, "users[1].attributes.x"));
+    json_decref(in);
 }
 
 static void items(void **state)
@@ -173,6 +255,10 @@ static void weights(void **state)
     assert_true(reco_event_weight(RECO_EVENT_CART, 0) == 3.0);
     assert_true(reco_event_weight(RECO_EVENT_PURCHASE, 0) == 5.0);
     assert_true(reco_event_weight(RECO_EVENT_RATING, 3.5) == 3.5);
+    assert_true(reco_event_weight(RECO_EVENT_CLICK, 0) == 1.0);
+    assert_true(reco_valid_action_name("add_to_wishlist-2"));
+    assert_false(reco_valid_action_name("Wishlist"));
+    assert_false(reco_valid_action_name("a b"));
 }
 
 int main(void)
@@ -181,6 +267,7 @@ int main(void)
         cmocka_unit_test(tenants_and_ids),     cmocka_unit_test(timestamps),
         cmocka_unit_test(events_are_normalised), cmocka_unit_test(events_errors_name_the_field),
         cmocka_unit_test(items),               cmocka_unit_test(weights),
+        cmocka_unit_test(custom_types_and_optional_fields), cmocka_unit_test(transactions_and_users),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

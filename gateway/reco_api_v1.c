@@ -28,7 +28,7 @@ static void post_events(reco_gateway_t *gw, struct evhttp_request *req, const ch
 {
     reco_error_t err;
     json_t *body = reco_http_read_json(req, gw->max_body_bytes, &err);
-    json_t *events = body ? reco_events_normalize(body, reco_now_ms(), &err) : NULL;
+    json_t *events = body ? reco_events_normalize(body, reco_now_ms(), NULL, NULL, &err) : NULL;
     json_decref(body);
     if (!events) {
         reco_http_send_reco_error(req, &err);

@@ -232,7 +232,7 @@ static void op_events_add(reco_ingest_t *ing, const char *tenant, const json_t *
     }
     reco_error_t err;
     reco_error_clear(&err);
-    json_t *events = reco_events_normalize(args, reco_now_ms(), &err);
+    json_t *events = reco_events_normalize(args, reco_now_ms(), NULL, NULL, &err);
     if (!events) {
         reco_reply_fail(rep, err.status, err.code, "%s", err.message);
         return;
