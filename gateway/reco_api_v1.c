@@ -1,7 +1,10 @@
-/* reco_api_v1 — native routes (see reco_api_v1.h and README "API").
+/* reco_api_v1 — the native API's route table, and its recommendation and training routes.
  *
- *   POST /v1/{tenant}/events      events.add    one event, an array, or {"events":[...]}
- *   PUT  /v1/{tenant}/items       items.upsert  an array or {"items":[...]} (POST accepted too)
+ * Routes are matched on the segments after /v1/{tenant}/ ("*" captures one id); a path that
+ * matches with another method gets 405 with an Allow header listing the methods that would.
+ * The handlers live in reco_api_v1_data.c (write side, catalogue, actions) and
+ * reco_api_v1_privacy.c (listing, export, deletion, transfer); this file holds:
+ *
  *   GET  /v1/{tenant}/recommend   recommend     ?model=popular|item-to-item&item=&user=&limit=
  *   POST /v1/{tenant}/train       train.request
  *   GET  /v1/{tenant}/models      models.status
@@ -11,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reco_api_v1_internal.h"
 #include "reco_config.h"
 #include "reco_keys.h"
 #include "reco_validate.h"
@@ -18,60 +22,20 @@
 #define RECOMMEND_LIMIT_MAX 100
 #define RECOMMEND_LIMIT_DEFAULT 10
 
-static int method_is(struct evhttp_request *req, enum evhttp_cmd_type a, enum evhttp_cmd_type b)
+int reco_v1_check_id(struct evhttp_request *req, const char *id, const char *what)
 {
-    enum evhttp_cmd_type m = evhttp_request_get_command(req);
-    return m == a || m == b;
-}
-
-static void post_events(reco_gateway_t *gw, struct evhttp_request *req, const char *tenant)
-{
-    reco_error_t err;
-    json_t *body = reco_http_read_json(req, gw->max_body_bytes, &err);
-    json_t *events = body ? reco_events_normalize(body, reco_now_ms(), NULL, NULL, &err) : NULL;
-    json_decref(body);
-    if (!events) {
-        reco_http_send_reco_error(req, &err);
-        return;
-    }
-    reco_http_forward(gw, req, RECO_POOL_INGEST, tenant, "events.add", json_pack("{s:o}", "events", events),
-                      NULL, NULL);
-}
-
-static void put_items(reco_gateway_t *gw, struct evhttp_request *req, const char *tenant)
-{
-    reco_error_t err;
-    json_t *body = reco_http_read_json(req, gw->max_body_bytes, &err);
-    json_t *items = body ? reco_items_normalize(body, &err) : NULL;
-    json_decref(body);
-    if (!items) {
-        reco_http_send_reco_error(req, &err);
-        return;
-    }
-    reco_http_forward(gw, req, RECO_POOL_INGEST, tenant, "items.upsert", json_pack("{s:o}", "items", items),
-                      NULL, NULL);
-}
-
-/* Copies an optional id parameter into args; 0, or -1 after answering 400. */
-static int take_id_param(struct evhttp_request *req, const reco_path_t *path, const char *name, json_t *args)
-{
-    const char *v = reco_path_param(path, name);
-    if (!v)
+    if (id && reco_valid_id(id, strlen(id)))
         return 0;
-    if (!reco_valid_id(v, strlen(v))) {
-        reco_http_send_error(req, 400, "invalid_field",
-                             "%s: must be 1 to %d characters without control characters", name, RECO_ID_MAX);
-        return -1;
-    }
-    json_object_set_new(args, name, json_string(v));
-    return 0;
+    reco_http_send_error(req, 400, "invalid_field", "%s: must be 1 to %d bytes of UTF-8 without control characters",
+                         what, RECO_ID_MAX);
+    return -1;
 }
 
 static void get_recommend(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,
-                          const char *tenant)
+                          const char *tenant, char *const *caps)
 {
+    (void)caps;
     const char *model = reco_path_param(path, "model");
-    const char *limit_text = reco_path_param(path, "limit");
     long limit = RECOMMEND_LIMIT_DEFAULT;
     if (!model)
         model = RECO_MODEL_POPULAR;
@@ -79,13 +43,10 @@ static void get_recommend(reco_gateway_t *gw, struct evhttp_request *req, const 
         reco_http_send_error(req, 400, "invalid_field", "model: must be one of popular, item-to-item");
         return;
     }
-    if (limit_text && reco_parse_long(limit_text, 1, RECOMMEND_LIMIT_MAX, &limit) != 0) {
-        reco_http_send_error(req, 400, "invalid_field", "limit: must be a whole number from 1 to %d",
-                             RECOMMEND_LIMIT_MAX);
+    if (reco_param_long(req, path, "limit", 1, RECOMMEND_LIMIT_MAX, &limit) < 0)
         return;
-    }
     json_t *args = json_pack("{s:s, s:I}", "model", model, "limit", (json_int_t)limit);
-    if (take_id_param(req, path, "item", args) != 0 || take_id_param(req, path, "user", args) != 0) {
+    if (reco_param_id(req, path, "item", args) < 0 || reco_param_id(req, path, "user", args) < 0) {
         json_decref(args);
         return;
     }
@@ -97,54 +58,111 @@ static void get_recommend(reco_gateway_t *gw, struct evhttp_request *req, const 
     reco_http_forward(gw, req, RECO_POOL_QUERY, tenant, "recommend", args, NULL, NULL);
 }
 
+static void post_train(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path, const char *tenant,
+                       char *const *caps)
+{
+    (void)path;
+    (void)caps;
+    reco_http_forward(gw, req, RECO_POOL_INGEST, tenant, "train.request", NULL, NULL, NULL);
+}
+
+static void get_models(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path, const char *tenant,
+                       char *const *caps)
+{
+    (void)path;
+    (void)caps;
+    reco_http_forward(gw, req, RECO_POOL_QUERY, tenant, "models.status", NULL, NULL, NULL);
+}
+
 typedef struct {
-    const char *name;
-    enum evhttp_cmd_type method, alt_method;
-    const char *allow;
+    enum evhttp_cmd_type method;
+    const char *pattern[4]; /* segments after /v1/{tenant}/; "*" captures an id; NULL ends */
+    reco_v1_handler_fn handler;
 } route_t;
 
+#define GET EVHTTP_REQ_GET
+#define PUT EVHTTP_REQ_PUT
+#define POST EVHTTP_REQ_POST
+#define DELETE EVHTTP_REQ_DELETE
+
 static const route_t routes[] = {
-    {"events", EVHTTP_REQ_POST, EVHTTP_REQ_POST, "POST"},
-    {"items", EVHTTP_REQ_PUT, EVHTTP_REQ_POST, "PUT, POST"},
-    {"recommend", EVHTTP_REQ_GET, EVHTTP_REQ_GET, "GET"},
-    {"train", EVHTTP_REQ_POST, EVHTTP_REQ_POST, "POST"},
-    {"models", EVHTTP_REQ_GET, EVHTTP_REQ_GET, "GET"},
+    {POST, {"events"}, reco_v1_post_events},
+    {DELETE, {"events"}, reco_v1_delete_events},
+    {POST, {"transactions"}, reco_v1_post_transactions},
+    {PUT, {"items"}, reco_v1_put_items},
+    {POST, {"items"}, reco_v1_put_items},
+    {GET, {"items", "*"}, reco_v1_get_item},
+    {GET, {"items", "*", "events"}, reco_v1_list_item_events},
+    {PUT, {"users"}, reco_v1_put_users},
+    {POST, {"users"}, reco_v1_put_users},
+    {GET, {"users", "*"}, reco_v1_get_user},
+    {DELETE, {"users", "*"}, reco_v1_delete_user},
+    {GET, {"users", "*", "events"}, reco_v1_list_user_events},
+    {GET, {"users", "*", "export"}, reco_v1_export_user},
+    {POST, {"users", "*", "transfer", "*"}, reco_v1_transfer_user},
+    {DELETE, {"sessions", "*"}, reco_v1_delete_session},
+    {GET, {"actions"}, reco_v1_list_actions},
+    {PUT, {"actions", "*"}, reco_v1_put_action},
+    {DELETE, {"actions", "*"}, reco_v1_delete_action},
+    {GET, {"recommend"}, get_recommend},
+    {POST, {"train"}, post_train},
+    {GET, {"models"}, get_models},
 };
+
+static const char *method_name(enum evhttp_cmd_type m)
+{
+    return m == GET ? "GET" : m == PUT ? "PUT" : m == POST ? "POST" : m == DELETE ? "DELETE" : "?";
+}
+
+/* Matches segs[0..n) against a pattern, filling caps. */
+static int route_matches(const route_t *r, char *const *segs, int n, char **caps)
+{
+    int k = 0, c = 0;
+    for (; k < 4 && r->pattern[k]; k++) {
+        if (k >= n)
+            return 0;
+        if (strcmp(r->pattern[k], "*") == 0)
+            caps[c++] = segs[k];
+        else if (strcmp(r->pattern[k], segs[k]) != 0)
+            return 0;
+    }
+    return k == n;
+}
 
 void reco_api_v1_handle(reco_gateway_t *gw, struct evhttp_request *req, reco_path_t *path)
 {
-    if (path->n != 3) {
-        reco_http_send_error(req, 404, "not_found", "no such resource; the routes are /v1/{tenant}/{events|items|recommend|train|models}");
+    char *caps[RECO_V1_MAX_CAPTURES] = {NULL, NULL};
+    char allow[64] = "";
+    const route_t *found = NULL;
+    enum evhttp_cmd_type method = evhttp_request_get_command(req);
+    for (size_t i = 0; path->n >= 3 && i < sizeof routes / sizeof routes[0] && !found; i++) {
+        char *trial[RECO_V1_MAX_CAPTURES];
+        if (!route_matches(&routes[i], path->seg + 2, path->n - 2, trial))
+            continue;
+        if (routes[i].method == method) {
+            found = &routes[i];
+            memcpy(caps, trial, sizeof caps);
+        } else if (!strstr(allow, method_name(routes[i].method))) {
+            size_t len = strlen(allow);
+            snprintf(allow + len, sizeof allow - len, "%s%s", len ? ", " : "", method_name(routes[i].method));
+        }
+    }
+    if (!found && allow[0]) {
+        reco_http_send_method_not_allowed(req, allow);
         return;
     }
-    const char *tenant = path->seg[1], *name = path->seg[2];
-    const route_t *route = NULL;
-    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
-        if (strcmp(routes[i].name, name) == 0)
-            route = &routes[i];
-    if (!route) {
-        reco_http_send_error(req, 404, "not_found", "no such resource: /v1/{tenant}/%s", name);
+    if (!found) {
+        reco_http_send_error(req, 404, "not_found", "no such resource: %s (the native API is described in README.md)",
+                             evhttp_request_get_uri(req));
         return;
     }
-    if (!method_is(req, route->method, route->alt_method)) {
-        reco_http_send_method_not_allowed(req, route->allow);
-        return;
-    }
+    const char *tenant = path->seg[1];
     if (!reco_valid_tenant(tenant)) {
         reco_http_send_error(req, 400, "invalid_field", "tenant: must be 1 to %d characters of A-Z, a-z, 0-9, _ and -",
                              RECO_TENANT_MAX);
         return;
     }
-    if (!strcmp(name, "events"))
-        post_events(gw, req, tenant);
-    else if (!strcmp(name, "items"))
-        put_items(gw, req, tenant);
-    else if (!strcmp(name, "recommend"))
-        get_recommend(gw, req, path, tenant);
-    else if (!strcmp(name, "train"))
-        reco_http_forward(gw, req, RECO_POOL_INGEST, tenant, "train.request", NULL, NULL, NULL);
-    else
-        reco_http_forward(gw, req, RECO_POOL_QUERY, tenant, "models.status", NULL, NULL, NULL);
+    found->handler(gw, req, path, tenant, caps);
 }
 
 /* ---- /healthz ---- */

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reco_config.h"
 #include "reco_log.h"
+#include "reco_validate.h"
 
 static const char *reason(int status)
 {
@@ -191,4 +193,99 @@ void reco_http_forward(reco_gateway_t *gw, struct evhttp_request *req, reco_pool
         free(call);
         reco_http_send_reco_error(req, &err);
     }
+}
+
+typedef struct {
+    char op[48];
+    char tenant[RECO_TENANT_MAX + 1];
+} async_call_t;
+
+static void on_async_reply(void *arg, const reco_reply_t *reply)
+{
+    async_call_t *call = arg;
+    if (reply->error.status)
+        reco_warn("async %s for tenant %s failed after 202: %d %s: %s", call->op, call->tenant, reply->error.status,
+                  reply->error.code, reply->error.message);
+    free(call);
+}
+
+void reco_http_forward_async(reco_gateway_t *gw, struct evhttp_request *req, reco_pool_t pool, const char *tenant,
+                             const char *op, json_t *args, size_t count)
+{
+    reco_error_t err;
+    async_call_t *call = calloc(1, sizeof *call);
+    if (!call) {
+        json_decref(args);
+        reco_http_send_error(req, 500, "internal", "out of memory");
+        return;
+    }
+    snprintf(call->op, sizeof call->op, "%s", op);
+    snprintf(call->tenant, sizeof call->tenant, "%s", tenant);
+    if (reco_broker_submit(gw->broker, pool, tenant, op, args, on_async_reply, call, &err) != 0) {
+        free(call);
+        reco_http_send_reco_error(req, &err);
+        return;
+    }
+    reco_http_send_json(req, 202, json_pack("{s:I}", "queued", (json_int_t)count));
+}
+
+int reco_param_id(struct evhttp_request *req, const reco_path_t *path, const char *name, json_t *args)
+{
+    const char *v = reco_path_param(path, name);
+    if (!v)
+        return 0;
+    if (!reco_valid_id(v, strlen(v))) {
+        reco_http_send_error(req, 400, "invalid_field",
+                             "%s: must be 1 to %d bytes of UTF-8 without control characters", name, RECO_ID_MAX);
+        return -1;
+    }
+    json_object_set_new(args, name, json_string(v));
+    return 1;
+}
+
+int reco_param_long(struct evhttp_request *req, const reco_path_t *path, const char *name, long min, long max,
+                    long *out)
+{
+    const char *v = reco_path_param(path, name);
+    if (!v)
+        return 0;
+    if (reco_parse_long(v, min, max, out) != 0) {
+        reco_http_send_error(req, 400, "invalid_field", "%s: must be a whole number from %ld to %ld", name, min, max);
+        return -1;
+    }
+    return 1;
+}
+
+int reco_param_bool(struct evhttp_request *req, const reco_path_t *path, const char *name, int *out)
+{
+    const char *v = reco_path_param(path, name);
+    if (!v)
+        return 0;
+    if (!strcmp(v, "true") || !strcmp(v, "1")) {
+        *out = 1;
+    } else if (!strcmp(v, "false") || !strcmp(v, "0")) {
+        *out = 0;
+    } else {
+        reco_http_send_error(req, 400, "invalid_field", "%s: must be true or false", name);
+        return -1;
+    }
+    return 1;
+}
+
+int reco_param_time(struct evhttp_request *req, const reco_path_t *path, const char *name, json_t *args)
+{
+    const char *v = reco_path_param(path, name);
+    if (!v)
+        return 0;
+    json_t *text = json_string(v);
+    int64_t ms = 0;
+    int ok = text && reco_parse_timestamp(text, &ms) == 0;
+    json_decref(text);
+    if (!ok) {
+        reco_http_send_error(req, 400, "invalid_field",
+                             "%s: must be epoch seconds or milliseconds, or RFC 3339 with a zone", name);
+        return -1;
+    }
+    json_object_set_new(args, name, json_integer((json_int_t)ms));
+    return 1;
 }

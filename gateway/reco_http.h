@@ -58,4 +58,18 @@ void reco_render_native(struct evhttp_request *req, const reco_reply_t *reply, v
 void reco_http_forward(reco_gateway_t *gw, struct evhttp_request *req, reco_pool_t pool, const char *tenant,
                        const char *op, json_t *args, reco_render_fn render, void *render_ctx);
 
+/* Fire and forget (the `async=true` of the write routes): queues op with the broker and answers
+ * 202 {"queued": count} at once; the worker's eventual reply is only logged. Takes args. */
+void reco_http_forward_async(reco_gateway_t *gw, struct evhttp_request *req, reco_pool_t pool, const char *tenant,
+                             const char *op, json_t *args, size_t count);
+
+/* Query parameters, checked. Each returns 0 (absent: *out untouched / not set), 1 (present
+ * and valid, stored), or -1 after answering 400 naming the parameter. */
+int reco_param_id(struct evhttp_request *req, const reco_path_t *path, const char *name, json_t *args);
+int reco_param_long(struct evhttp_request *req, const reco_path_t *path, const char *name, long min, long max,
+                    long *out);
+int reco_param_bool(struct evhttp_request *req, const reco_path_t *path, const char *name, int *out);
+/* A timestamp parameter (epoch s/ms or RFC 3339), stored in args as epoch ms. */
+int reco_param_time(struct evhttp_request *req, const reco_path_t *path, const char *name, json_t *args);
+
 #endif

@@ -1,0 +1,48 @@
+/* reco_api_v1_internal — what the native API's route table and its handler files share.
+ *
+ * A handler gets the tenant (already validated) and the path's wildcard captures (decoded ids,
+ * not yet validated: each handler checks its own). It must answer the request. */
+#ifndef RECO_API_V1_INTERNAL_H
+#define RECO_API_V1_INTERNAL_H
+
+#include "reco_http.h"
+
+#define RECO_V1_MAX_CAPTURES 2
+
+typedef void (*reco_v1_handler_fn)(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,
+                                   const char *tenant, char *const *caps);
+
+/* Checks a path capture as an id; answers 400 naming `what` and returns -1 if it is not one. */
+int reco_v1_check_id(struct evhttp_request *req, const char *id, const char *what);
+
+/* reco_api_v1_data.c: the write side and the catalogue */
+void reco_v1_post_events(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *, char *const *);
+void reco_v1_post_transactions(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *,
+                               char *const *);
+void reco_v1_put_items(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *, char *const *);
+void reco_v1_get_item(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *, char *const *);
+void reco_v1_put_users(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *, char *const *);
+void reco_v1_get_user(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *, char *const *);
+void reco_v1_list_actions(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *,
+                          char *const *);
+void reco_v1_put_action(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *, char *const *);
+void reco_v1_delete_action(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *,
+                           char *const *);
+
+/* reco_api_v1_privacy.c: listing, export, deletion and transfer of a user's data */
+void reco_v1_list_user_events(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *,
+                              char *const *);
+void reco_v1_list_item_events(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *,
+                              char *const *);
+void reco_v1_delete_events(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *,
+                           char *const *);
+void reco_v1_export_user(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *,
+                         char *const *);
+void reco_v1_delete_user(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *,
+                         char *const *);
+void reco_v1_delete_session(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *,
+                            char *const *);
+void reco_v1_transfer_user(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *,
+                           char *const *);
+
+#endif
