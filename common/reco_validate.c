@@ -529,8 +529,13 @@ static int transaction_events(const json_t *tx, int64_t now_ms, const char *wher
         snprintf(at, sizeof at, "%s.items[%zu]", where, i);
         json_t *item = json_is_object(line) ? json_object_get(line, "item") : NULL;
         json_t *quantity = json_is_object(line) ? json_object_get(line, "quantity") : NULL;
-        json_t *ev = json_pack("{s:s, s:O?, s:s, s:s, s:O?, s:O?}", "user", customer, "item", item, "type",
-                               "purchase", "order", txid, "quantity", quantity, "timestamp", completed);
+        json_t *ev = json_pack("{s:s, s:s, s:s}", "user", customer, "type", "purchase", "order", txid);
+        if (ev && item)
+            json_object_set(ev, "item", item);
+        if (ev && quantity)
+            json_object_set(ev, "quantity", quantity);
+        if (ev && completed)
+            json_object_set(ev, "timestamp", completed);
         json_t *canonical = ev ? reco_event_normalize(ev, now_ms, NULL, NULL, at, err) : NULL;
         json_decref(ev);
         if (!canonical) {
@@ -609,7 +614,7 @@ json_t *reco_users_normalize(const json_t *body, reco_error_t *err)
             out = NULL;
             break;
         }
-        json_array_append_new(out, json_pack("{s:s, s:O}", "id", id, "attributes", attrs ? attrs : json_object()));
+        json_array_append_new(out, json_pack("{s:s, s:o}", "id", id, "attributes", attrs ? json_incref(attrs) : json_object()));
     }
     json_decref(in);
     return out;

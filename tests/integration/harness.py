@@ -27,6 +27,11 @@ HOST = "127.0.0.1"
 HEARTBEAT_MS = 500
 
 
+def key(tenant, rest):
+    """A key of tenant, as docs/redis-keys.md spells it: key("shop", "events") -> "reco:{shop}:events"."""
+    return "reco:{%s}:%s" % (tenant, rest)
+
+
 def free_port():
     """A TCP port that was free a moment ago (bind to port 0, read it, close)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -364,6 +369,20 @@ class Cluster:
 
     def redis(self, *args):
         return self._resp.call(*args)
+
+    def stream(self, tenant):
+        """The tenant's event stream, oldest first, as [(entry id, {field: value})]."""
+        entries = self.redis("XRANGE", key(tenant, "events"), "-", "+") or []
+        return [(eid, dict(zip(fields[::2], fields[1::2]))) for eid, fields in entries]
+
+    def scan(self, pattern):
+        """Every key matching the glob pattern, sorted (SCAN, so Redis is never blocked)."""
+        cursor, found = "0", set()
+        while True:
+            cursor, keys = self.redis("SCAN", cursor, "MATCH", pattern, "COUNT", 1000)
+            found.update(keys)
+            if cursor == "0":
+                return sorted(found)
 
     def health(self):
         """(status, body) of GET /healthz."""

@@ -150,7 +150,7 @@ class ShopTestCase(ClusterTestCase):
     @classmethod
     def load_shop(cls, tenant):
         """Puts ITEMS and EVENTS into tenant in several request shapes. Returns the replies, the
-        {"stored": n} each should be, and the events' times in epoch seconds (EVENTS' order)."""
+        {"stored": n} (and for events "duplicates": 0) each should be, and the events' times in epoch seconds (EVENTS' order)."""
         c = cls.cluster
         base = int(time.time()) - 7200
         events = [event_json(i, ev, base) for i, ev in enumerate(EVENTS)]
@@ -185,7 +185,7 @@ class EndToEnd(ShopTestCase):
 
     def test_01_ingest_replies(self):
         for (status, _, body), n in zip(self.load_replies, self.load_expected):
-            self.assertEqual((status, body), (200, {"stored": n}))
+            self.assertEqual((status, body.get("stored"), body.get("duplicates", 0)), (200, n, 0), body)
 
     def test_02_trainer_once(self):
         self.assertEqual(self.trainer_rc, 0, self.trainer_out)
@@ -241,7 +241,7 @@ class EndToEnd(ShopTestCase):
                            visible(self.ref.for_user(history)))
         status, _, body = self.cluster.http("POST", "/v1/%s/events" % TENANT,
                                             {"user": "u4", "item": "tent", "type": "view"})
-        self.assertEqual((status, body), (200, {"stored": 1}))
+        self.assertEqual((status, body), (200, {"stored": 1, "duplicates": 0}))
         type(self).posted += 1
         after = self.recommend(model="item-to-item", user="u4", limit=100)
         self.assertEqual(after.get("version"), before, "the model was retrained meanwhile")
@@ -316,7 +316,7 @@ class EndToEnd(ShopTestCase):
         tenant = "viahttp"
         replies, expected, _ = self.load_shop(tenant)
         for (status, _, body), n in zip(replies, expected):
-            self.assertEqual((status, body), (200, {"stored": n}))
+            self.assertEqual((status, body.get("stored"), body.get("duplicates", 0)), (200, n, 0), body)
         self.assertEqual(self.models(tenant), {"popular": None, "item-to-item": None})
         status, _, body = self.cluster.http("POST", "/v1/%s/train" % tenant)
         self.assertEqual((status, body), (202, {"queued": True}))
@@ -345,7 +345,7 @@ class EndToEnd(ShopTestCase):
         self.assertEqual(r("EXISTS", "reco:{%s}:events" % other), 0)
         status, _, body = self.cluster.http("POST", "/v1/%s/events" % other,
                                             {"user": "u1", "item": "kayak", "type": "purchase"})
-        self.assertEqual((status, body), (200, {"stored": 1}))
+        self.assertEqual((status, body), (200, {"stored": 1, "duplicates": 0}))
         rc, out = self.cluster.run_trainer_once(other)
         self.assertEqual(rc, 0, out)
         self.assertRanking(self.recommend(other, model="popular", limit=100), {"kayak": 5.0})

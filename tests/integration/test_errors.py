@@ -6,7 +6,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ClusterTestCase  # noqa: E402
+from harness import ClusterTestCase, key  # noqa: E402
 
 T = "errs"
 EVENTS_KEY = "reco:{%s}:events" % T
@@ -31,7 +31,7 @@ class Errors(ClusterTestCase):
 
     def test_good_event_is_stored(self):
         before = self.xlen()
-        self.assertEqual(self.assertStatus(self.post_events(GOOD), 200), {"stored": 1})
+        self.assertEqual(self.assertStatus(self.post_events(GOOD), 200), {"stored": 1, "duplicates": 0})
         self.assertEqual(self.xlen(), before + 1)
 
     def test_malformed_json(self):
@@ -55,8 +55,17 @@ class Errors(ClusterTestCase):
         self.assertRejected({"user": "u1", "type": "view"}, "missing_field", "item")
 
     def test_unknown_event_type(self):
+        # A well-formed name that is not a registered action passes the gateway; the ingestor
+        # refuses it, and writes nothing of the batch: no entry, index, history or client id.
+        tenant_keys = key(T, "*")
+        before = {k: self.cluster.redis("DUMP", k) for k in self.cluster.scan(tenant_keys)}
         self.assertRejected(dict(GOOD, type="buy"), "unknown_event_type", "type")
-        self.assertRejected([GOOD, dict(GOOD, type="like")], "unknown_event_type", "events[1].type")
+        good = [dict(GOOD, user="buyer", item="thing%d" % n, id="unknown-type-%d" % n) for n in range(3)]
+        self.assertRejected(good[:1] + [dict(GOOD, type="like")] + good[1:], "unknown_event_type", "events[1].type")
+        after = {k: self.cluster.redis("DUMP", k) for k in self.cluster.scan(tenant_keys)}
+        self.assertEqual(after, before, "a refused batch changed the tenant's keys")
+        # The good events alone are new: none of their ids was recorded.
+        self.assertEqual(self.assertStatus(self.post_events(good), 200), {"stored": 3, "duplicates": 0})
 
     def test_rating_out_of_range(self):
         self.assertRejected(dict(GOOD, type="rating", value=7), "invalid_field", "value")

@@ -46,7 +46,7 @@ class QueryWorkerFaults(ClusterTestCase):
         # Ingest does not depend on query workers.
         self.assertEqual(self.assertStatus(c.http("POST", "/v1/%s/events" % T,
                                                   {"user": "u", "item": "i", "type": "view"}), 200),
-                         {"stored": 1})
+                         {"stored": 1, "duplicates": 0})
 
         gateway_pid = c.gateway.pid
         c.start_query_worker()
@@ -68,7 +68,7 @@ class StoreFaults(ClusterTestCase):
         c = self.cluster
         before = c.redis("XLEN", EVENTS_KEY) or 0
         batch = [{"user": "k%d" % n, "item": "i%d" % (n % 7), "type": "view"} for n in range(50)]
-        self.assertEqual(self.assertStatus(self.post(batch), 200), {"stored": 50})
+        self.assertEqual(self.assertStatus(self.post(batch), 200), {"stored": 50, "duplicates": 0})
         c.kill(c.ingestor, signal.SIGKILL)
         self.assertEqual(c.redis("XLEN", EVENTS_KEY), before + 50)
         # With no ingestor, writes fail fast with a JSON 503; a new ingestor takes over.
@@ -82,7 +82,7 @@ class StoreFaults(ClusterTestCase):
     def test_redis_killed_and_restarted_keeps_acknowledged_events(self):
         c = self.cluster
         marker = {"user": "durable-user", "item": "durable-item", "type": "purchase"}
-        self.assertEqual(self.assertStatus(self.post(marker), 200), {"stored": 1})
+        self.assertEqual(self.assertStatus(self.post(marker), 200), {"stored": 1, "duplicates": 0})
         n = c.redis("XLEN", EVENTS_KEY)
         c.kill(c.redis_proc, signal.SIGKILL)  # at once: no time for an fsync or a shutdown save
         c.start_redis()  # same port, same data dir
