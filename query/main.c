@@ -1,6 +1,7 @@
 /* reco-query — the query worker: answers recommend and models.status from the model versions the
- * trainer wrote to Redis (ops in reco_query_ops.c and reco_recommend.c, dialogue in
- * reco_worker.c).
+ * trainer wrote to Redis, and reads back what the ingestor stored (items, users, actions, a
+ * user's or an item's events, a user's export). Dispatch in reco_query_ops.c, one module per
+ * group of ops; the dialogue with the gateway in reco_worker.c.
  *
  * One request at a time: scale by running more processes. The process stays up whatever
  * happens to Redis or the gateway; it stops on SIGINT/SIGTERM after the request in hand. */
@@ -34,8 +35,8 @@ int main(int argc, char **argv)
          "debug, info, warn or error"},
     };
     switch (reco_config_parse(argc, argv, opts, sizeof opts / sizeof opts[0], "reco-query [options]",
-                              "Query worker of reco: answers recommendation and model status "
-                              "requests sent by the gateway from the models in Redis.")) {
+                              "Query worker of reco: answers recommendation, model status and "
+                              "data read requests sent by the gateway, from Redis.")) {
     case RECO_CONFIG_HELP:
         return 0;
     case RECO_CONFIG_ERROR:

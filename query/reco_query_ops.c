@@ -1,4 +1,6 @@
 /* reco_query_ops — dispatch of the query worker, models.status and health (see reco_query_ops.h).
+ * The other ops live in their own modules: recommend (reco_recommend.c); items.get, users.get,
+ * actions.list (reco_catalog.c); events.list, users.export (reco_events_read.c).
  *
  * models.status costs two round trips whatever the tenant: one MGET of both models' current
  * keys, then one pipeline of HGETALL over the meta hashes of the versions found. */
@@ -8,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reco_catalog.h"
 #include "reco_config.h"
+#include "reco_events_read.h"
 #include "reco_keys.h"
 #include "reco_log.h"
 #include "reco_query_store.h"
@@ -149,11 +153,39 @@ static void op_models_status(reco_query_t *q, const char *tenant, const json_t *
     reco_reply_ok(rep, 200, json_pack("{s:o}", "models", models));
 }
 
-/* ---- recommend, health ---- */
+/* ---- ops of other modules, health ---- */
 
 static void op_recommend(reco_query_t *q, const char *tenant, const json_t *args, reco_reply_t *rep)
 {
     reco_recommend_handle(q->store, tenant, args, rep);
+}
+
+static void op_items_get(reco_query_t *q, const char *tenant, const json_t *args, reco_reply_t *rep)
+{
+    reco_catalog_items_get(q->store, tenant, args, rep);
+}
+
+static void op_users_get(reco_query_t *q, const char *tenant, const json_t *args, reco_reply_t *rep)
+{
+    reco_catalog_users_get(q->store, tenant, args, rep);
+}
+
+static void op_actions_list(reco_query_t *q, const char *tenant, const json_t *args,
+                            reco_reply_t *rep)
+{
+    reco_catalog_actions_list(q->store, tenant, args, rep);
+}
+
+static void op_events_list(reco_query_t *q, const char *tenant, const json_t *args,
+                           reco_reply_t *rep)
+{
+    reco_events_list_handle(q->store, tenant, args, rep);
+}
+
+static void op_users_export(reco_query_t *q, const char *tenant, const json_t *args,
+                            reco_reply_t *rep)
+{
+    reco_users_export_handle(q->store, tenant, args, rep);
 }
 
 static void op_health(reco_query_t *q, const char *tenant, const json_t *args, reco_reply_t *rep)
@@ -176,6 +208,11 @@ static const struct {
 } ops[] = {
     {"recommend", op_recommend, 1},
     {"models.status", op_models_status, 1},
+    {"items.get", op_items_get, 1},
+    {"users.get", op_users_get, 1},
+    {"actions.list", op_actions_list, 1},
+    {"events.list", op_events_list, 1},
+    {"users.export", op_users_export, 1},
     {"health", op_health, 0},
 };
 

@@ -1,5 +1,7 @@
 /* reco_query_ops — the query worker's request dispatch and its small ops: models.status and
- * health (recommend lives in reco_recommend.c). docs/protocol.md lists the ops.
+ * health (recommend lives in reco_recommend.c, items.get / users.get / actions.list in
+ * reco_catalog.c, events.list / users.export in reco_events_read.c). docs/protocol.md lists the
+ * ops.
  *
  * Ownership: reco_query_new takes the store; reco_query_destroy frees both. */
 #ifndef RECO_QUERY_OPS_H

@@ -1,8 +1,9 @@
 /* reco_build — orchestration of one tenant's rebuild (see reco_build.h).
  *
- * The matrix is read once and shared by both models. Timings use CLOCK_MONOTONIC; built_at is
- * wall-clock epoch ms. meta.duration_ms of a model is its compute + write time (the shared read
- * is reported separately in the log line). */
+ * The action weights (reco:{T}:actions) are read once, just before the stream, so a whole build
+ * weighs every event with the same table. The matrix is read once and shared by both models.
+ * Timings use CLOCK_MONOTONIC; built_at is wall-clock epoch ms. meta.duration_ms of a model is its
+ * compute + write time (the shared read is reported separately in the log line). */
 #include "reco_build.h"
 
 #include <inttypes.h>
@@ -18,6 +19,7 @@
 #include "reco_models.h"
 #include "reco_publish.h"
 #include "reco_validate.h"
+#include "reco_weights.h"
 
 #define LEASE_CHECK_EVERY 1024 /* items written between lease renewals / stop checks */
 
@@ -152,14 +154,29 @@ static int build_item_to_item(build_t *b)
     return rc;
 }
 
+/* Reads the action weights, then the events weighed with them. 0 or -1 (logged). */
+static int read_events(build_t *b)
+{
+    reco_weights_t *weights = NULL;
+    if (reco_weights_load(b->cfg->store, b->tenant, &weights) != 0) return -1;
+    int rc = reco_dataset_load(b->cfg->store, b->tenant, weights, &b->m, &b->stats, tick, b);
+    if (rc == 0 && (reco_weights_overrides(weights) || reco_weights_custom(weights)))
+        reco_debug("tenant %s: %zu built-in weight(s) overridden, %zu custom action(s)", b->tenant,
+                   reco_weights_overrides(weights), reco_weights_custom(weights));
+    reco_weights_destroy(&weights);
+    return rc;
+}
+
 /* Reads the events and builds every model; the lease is held. */
 static int build_models(build_t *b)
 {
     int64_t started = monotonic_ms();
-    if (reco_dataset_load(b->cfg->store, b->tenant, &b->m, &b->stats, tick, b) != 0) return -1;
+    if (read_events(b) != 0) return -1;
     summary_add(b, "tenant %s: read %zu events (%zu users, %zu items", b->tenant, b->stats.events,
                 b->m->n_users, b->m->n_items);
     if (b->stats.skipped) summary_add(b, "; %zu malformed skipped", b->stats.skipped);
+    if (b->stats.unregistered)
+        summary_add(b, "; %zu of unregistered actions skipped", b->stats.unregistered);
     summary_add(b, ") in %" PRId64 " ms", monotonic_ms() - started);
     if (may_continue(b) != 0 || build_popular(b) != 0) return -1;
     if (may_continue(b) != 0 || build_item_to_item(b) != 0) return -1;

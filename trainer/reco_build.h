@@ -1,9 +1,9 @@
 /* reco_build — one full rebuild of one tenant: lease, read, compute, write, flip, notify.
  *
- * Steps: take the tenant's lease (skip if another trainer holds it); read the event stream into
- * a matrix (reco_dataset); build `popular`, then `item-to-item` (reco_models), each under its own
- * version number, written and flipped by reco_publish; announce each flip (reco_notify); release
- * the lease. The lease is renewed between and during the steps. A failure of a model leaves that
+ * Steps: take the tenant's lease (skip if another trainer holds it); read the tenant's action
+ * weights (reco_weights) and the event stream into a matrix (reco_dataset); build `popular`, then
+ * `item-to-item` (reco_models), each under its own version number, written and flipped by
+ * reco_publish; announce each flip (reco_notify); release the lease. The lease is renewed between and during the steps. A failure of a model leaves that
  * model's current version serving and stops the build. One info line per tenant sums it up.
  *
  * Ownership: the config and everything it points to are borrowed for the duration of the call. */

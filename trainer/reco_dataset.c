@@ -34,7 +34,8 @@ static int parse_double(const redisReply *r, double *out)
     return 0;
 }
 
-int reco_dataset_parse_event(const redisReply *fields, reco_stream_event_t *ev, const char **why)
+int reco_dataset_parse_event(const redisReply *fields, const reco_weights_t *weights,
+                             reco_stream_event_t *ev, const char **why)
 {
     const redisReply *user = NULL, *item = NULL, *type = NULL, *ts = NULL, *value = NULL;
     memset(ev, 0, sizeof *ev);
@@ -61,29 +62,34 @@ int reco_dataset_parse_event(const redisReply *fields, reco_stream_event_t *ev, 
         *why = "missing or invalid user";
     else if (!item || item->type != REDIS_REPLY_STRING || !reco_valid_id(item->str, item->len))
         *why = "missing or invalid item";
-    else if (!type || type->type != REDIS_REPLY_STRING ||
-             (ev->type = reco_event_type_parse(type->str)) < 0)
-        *why = "missing or unknown type";
+    else if (!type || type->type != REDIS_REPLY_STRING || strlen(type->str) != type->len ||
+             !reco_valid_action_name(type->str))
+        *why = "missing or invalid type";
     else if (!ts || ts->type != REDIS_REPLY_STRING ||
              reco_parse_long(ts->str, 0, LONG_MAX, &ts_ms) != 0)
         *why = "missing or invalid ts";
-    else if (ev->type == RECO_EVENT_RATING && (!value || parse_double(value, &v) != 0))
+    else if ((ev->type = reco_event_type_parse(type->str)) == RECO_EVENT_RATING &&
+             (!value || parse_double(value, &v) != 0))
         *why = "rating without a valid value"; /* value is ignored for other types */
     else
         *why = NULL;
     if (*why) return -1;
+    if (reco_weights_resolve(weights, type->str, v, &ev->weight) != 0) {
+        *why = "type is neither built in nor a registered action";
+        return 1;
+    }
+    if (ev->type < 0) ev->type = RECO_EVENT_TYPE_COUNT;
     ev->user = user->str;
     ev->user_len = user->len;
     ev->item = item->str;
     ev->item_len = item->len;
     ev->ts = ts_ms;
-    ev->weight = reco_event_weight((reco_event_type_t)ev->type, v);
     return 0;
 }
 
 /* Adds every entry of one XRANGE page; copies the last entry id into last. Returns 0 or -1. */
-static int add_page(const redisReply *page, reco_matrix_builder_t *b, reco_dataset_stats_t *stats,
-                    char *last, size_t last_size)
+static int add_page(const redisReply *page, const reco_weights_t *weights, reco_matrix_builder_t *b,
+                    reco_dataset_stats_t *stats, char *last, size_t last_size)
 {
     for (size_t e = 0; e < page->elements; e++) {
         const redisReply *entry = page->element[e];
@@ -96,9 +102,13 @@ static int add_page(const redisReply *page, reco_matrix_builder_t *b, reco_datas
         snprintf(last, last_size, "%s", id);
         reco_stream_event_t ev;
         const char *why = NULL;
-        if (reco_dataset_parse_event(entry->element[1], &ev, &why) != 0) {
+        int parsed = reco_dataset_parse_event(entry->element[1], weights, &ev, &why);
+        if (parsed != 0) {
             reco_debug("skipping stream entry %s: %s", id, why);
-            stats->skipped++;
+            if (parsed < 0)
+                stats->skipped++;
+            else
+                stats->unregistered++;
             continue;
         }
         if (reco_matrix_builder_add(b, ev.user, ev.user_len, ev.item, ev.item_len, ev.weight) !=
@@ -111,8 +121,9 @@ static int add_page(const redisReply *page, reco_matrix_builder_t *b, reco_datas
     return 0;
 }
 
-int reco_dataset_load(reco_store_t *st, const char *tenant, reco_matrix_t **out,
-                      reco_dataset_stats_t *stats, reco_dataset_page_fn after_page, void *ctx)
+int reco_dataset_load(reco_store_t *st, const char *tenant, const reco_weights_t *weights,
+                      reco_matrix_t **out, reco_dataset_stats_t *stats,
+                      reco_dataset_page_fn after_page, void *ctx)
 {
     char key[RECO_KEY_MAX], start[80] = "-", last[64] = "";
     memset(stats, 0, sizeof *stats);
@@ -131,7 +142,7 @@ int reco_dataset_load(reco_store_t *st, const char *tenant, reco_matrix_t **out,
             return -1;
         }
         size_t n = page->elements;
-        int rc = add_page(page, b, stats, last, sizeof last);
+        int rc = add_page(page, weights, b, stats, last, sizeof last);
         freeReplyObject(page);
         if (rc != 0) {
             reco_matrix_builder_destroy(&b);

@@ -1,5 +1,6 @@
 /* Unit tests of reco_dataset_parse_event: which stream entries are accepted, and the weight each
- * event type contributes. Replies are built by hand (the parser only reads them). */
+ * event contributes, with the default weights and with a tenant's action weights. Replies are
+ * built by hand (the parser only reads them). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -39,21 +40,35 @@ static const redisReply *fields_of(fields_t *f, ...)
     return &f->array;
 }
 
-static void assert_weight(const redisReply *r, double weight)
+static void assert_weighed(const reco_weights_t *w, const redisReply *r, double weight)
 {
     reco_stream_event_t ev;
     const char *why = "unset";
-    assert_int_equal(reco_dataset_parse_event(r, &ev, &why), 0);
+    assert_int_equal(reco_dataset_parse_event(r, w, &ev, &why), 0);
     assert_null(why);
-    assert_true(ev.weight == weight);
+    if (ev.weight != weight) print_error("weight %g, expected %g\n", ev.weight, weight), fail();
+}
+
+static void assert_weight(const redisReply *r, double weight)
+{
+    assert_weighed(NULL, r, weight);
 }
 
 static void assert_rejected(const redisReply *r, const char *why_expected)
 {
     reco_stream_event_t ev;
     const char *why = NULL;
-    assert_int_equal(reco_dataset_parse_event(r, &ev, &why), -1);
+    assert_int_equal(reco_dataset_parse_event(r, NULL, &ev, &why), -1);
     assert_string_equal(why, why_expected);
+}
+
+/* A well-formed entry whose type has no weight under w. */
+static void assert_unregistered(const reco_weights_t *w, const redisReply *r)
+{
+    reco_stream_event_t ev;
+    const char *why = NULL;
+    assert_int_equal(reco_dataset_parse_event(r, w, &ev, &why), 1);
+    assert_string_equal(why, "type is neither built in nor a registered action");
 }
 
 static void test_parse_accepts_each_type(void **state)
@@ -64,7 +79,7 @@ static void test_parse_accepts_each_type(void **state)
     const char *why = NULL;
     const redisReply *r =
         fields_of(&f, "user", "u1", "item", "i 1", "type", "view", "ts", "1700000000000", NULL);
-    assert_int_equal(reco_dataset_parse_event(r, &ev, &why), 0);
+    assert_int_equal(reco_dataset_parse_event(r, NULL, &ev, &why), 0);
     assert_int_equal(ev.user_len, 2);
     assert_memory_equal(ev.user, "u1", 2);
     assert_int_equal(ev.item_len, 3);
@@ -83,6 +98,46 @@ static void test_parse_accepts_each_type(void **state)
     assert_weight(
         fields_of(&f, "user", "u", "item", "i", "type", "rating", "ts", "5", "value", "4.5", NULL),
         4.5);
+    assert_weight(fields_of(&f, "user", "u", "item", "i", "type", "click", "ts", "5", NULL), 1.0);
+    /* a custom action without a registered weight is well formed but not used */
+    assert_unregistered(NULL,
+                        fields_of(&f, "user", "u", "item", "i", "type", "buy", "ts", "5", NULL));
+}
+
+static void test_parse_uses_tenant_weights(void **state)
+{
+    (void)state;
+    fields_t f, h;
+    reco_weights_t *w = reco_weights_from_hash(
+        fields_of(&h, "purchase", "10", "rating", "2", "click", "0.5", "wishlist", "2.5", NULL),
+        NULL);
+    assert_non_null(w);
+    reco_stream_event_t ev;
+    const char *why = NULL;
+    const redisReply *r =
+        fields_of(&f, "user", "u", "item", "i", "type", "wishlist", "ts", "5", "value", "3", NULL);
+    assert_int_equal(reco_dataset_parse_event(r, w, &ev, &why), 0);
+    assert_int_equal(ev.type, RECO_EVENT_TYPE_COUNT); /* custom */
+    assert_true(ev.weight == 2.5);
+    assert_weighed(w, fields_of(&f, "user", "u", "item", "i", "type", "purchase", "ts", "5", NULL),
+                   10.0);
+    assert_weighed(w, fields_of(&f, "user", "u", "item", "i", "type", "cart", "ts", "5", NULL),
+                   3.0); /* not overridden */
+    assert_weighed(w, fields_of(&f, "user", "u", "item", "i", "type", "click", "ts", "5", NULL),
+                   0.5);
+    assert_weighed(
+        w,
+        fields_of(&f, "user", "u", "item", "i", "type", "rating", "ts", "5", "value", "4.5", NULL),
+        9.0); /* value x factor */
+    assert_unregistered(w,
+                        fields_of(&f, "user", "u", "item", "i", "type", "share", "ts", "5", NULL));
+    /* a malformed entry stays malformed, whatever its type */
+    assert_int_equal(
+        reco_dataset_parse_event(fields_of(&f, "user", "u", "type", "wishlist", "ts", "5", NULL), w,
+                                 &ev, &why),
+        -1);
+    assert_string_equal(why, "missing or invalid item");
+    reco_weights_destroy(&w);
 }
 
 static void test_parse_rejects_malformed(void **state)
@@ -95,8 +150,10 @@ static void test_parse_rejects_malformed(void **state)
                     "missing or invalid user");
     assert_rejected(fields_of(&f, "user", "u", "item", "a\tb", "type", "view", "ts", "5", NULL),
                     "missing or invalid item");
-    assert_rejected(fields_of(&f, "user", "u", "item", "i", "type", "buy", "ts", "5", NULL),
-                    "missing or unknown type");
+    assert_rejected(fields_of(&f, "user", "u", "item", "i", "type", "Buy", "ts", "5", NULL),
+                    "missing or invalid type");
+    assert_rejected(fields_of(&f, "user", "u", "item", "i", "ts", "5", NULL),
+                    "missing or invalid type");
     assert_rejected(fields_of(&f, "user", "u", "item", "i", "type", "view", NULL),
                     "missing or invalid ts");
     assert_rejected(fields_of(&f, "user", "u", "item", "i", "type", "view", "ts", "12x", NULL),
@@ -117,6 +174,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_accepts_each_type),
         cmocka_unit_test(test_parse_rejects_malformed),
+        cmocka_unit_test(test_parse_uses_tenant_weights),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
