@@ -22,6 +22,7 @@
 #include "reco_query_args.h"
 #include "reco_query_store.h"
 #include "reco_validate.h"
+#include "reco_weights.h"
 
 #define ATTR_PREFIX "attr:"
 #define ATTR_PREFIX_LEN (sizeof ATTR_PREFIX - 1)
@@ -112,28 +113,6 @@ json_t *reco_catalog_user_json(const char *id, const redisReply *hash)
 
 /* ---- actions ---- */
 
-typedef struct {
-    const char *name; /* borrowed from the reply */
-    double weight;
-} custom_action_t;
-
-static int custom_action_compare(const void *a, const void *b)
-{
-    return strcmp(((const custom_action_t *)a)->name, ((const custom_action_t *)b)->name);
-}
-
-/* A weight as stored: a whole decimal number, finite and >= 0. 0 or -1. */
-static int parse_weight(const redisReply *v, double *out)
-{
-    if (v->type != REDIS_REPLY_STRING || v->len == 0 || strlen(v->str) != v->len) return -1;
-    char *end = NULL;
-    errno = 0;
-    double d = strtod(v->str, &end);
-    if (errno != 0 || *end != '\0' || !isfinite(d) || d < 0) return -1;
-    *out = d;
-    return 0;
-}
-
 static json_t *action_json(const char *name, double weight, int builtin)
 {
     return json_pack("{s:s, s:f, s:b}", "name", name, "weight", weight, "builtin", builtin);
@@ -141,36 +120,23 @@ static json_t *action_json(const char *name, double weight, int builtin)
 
 json_t *reco_catalog_actions_json(const redisReply *hash)
 {
-    double weights[RECO_EVENT_TYPE_COUNT];
-    for (int t = 0; t < RECO_EVENT_TYPE_COUNT; t++)
-        weights[t] = reco_event_weight((reco_event_type_t)t, 1.0); /* rating: a factor of 1 */
-    size_t pairs = hash->type == REDIS_REPLY_ARRAY ? hash->elements / 2 : 0, n_custom = 0;
-    custom_action_t *custom = calloc(pairs ? pairs : 1, sizeof *custom);
-    if (!custom) return NULL;
-    for (size_t p = 0; p < pairs; p++) {
-        const redisReply *f = hash->element[2 * p], *v = hash->element[2 * p + 1];
-        double w;
-        if (f->type != REDIS_REPLY_STRING || strlen(f->str) != f->len ||
-            !reco_valid_action_name(f->str) || parse_weight(v, &w) != 0)
-            continue;
-        int builtin = reco_event_type_parse(f->str);
-        if (builtin >= 0)
-            weights[builtin] = w;
-        else
-            custom[n_custom++] = (custom_action_t){.name = f->str, .weight = w};
-    }
-    qsort(custom, n_custom, sizeof *custom, custom_action_compare);
+    reco_weights_t *weights = reco_weights_from_hash(hash, NULL); /* the trainer's own rules */
+    if (!weights)
+        return NULL;
     json_t *list = json_array();
     for (int t = 0; list && t < RECO_EVENT_TYPE_COUNT; t++) {
-        if (json_array_append_new(
-                list, action_json(reco_event_type_name((reco_event_type_t)t), weights[t], 1)) != 0)
+        json_t *a = action_json(reco_event_type_name((reco_event_type_t)t), reco_weights_builtin(weights, t), 1);
+        if (json_array_append_new(list, a) != 0)
             json_decref(list), list = NULL;
     }
-    for (size_t c = 0; list && c < n_custom; c++) {
-        if (json_array_append_new(list, action_json(custom[c].name, custom[c].weight, 0)) != 0)
+    for (size_t c = 0; list && c < reco_weights_custom(weights); c++) {
+        const char *name;
+        double w;
+        reco_weights_custom_at(weights, c, &name, &w);
+        if (json_array_append_new(list, action_json(name, w, 0)) != 0)
             json_decref(list), list = NULL;
     }
-    free(custom);
+    reco_weights_destroy(&weights);
     return list ? json_pack("{s:o}", "actions", list) : NULL;
 }
 

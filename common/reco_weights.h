@@ -38,6 +38,11 @@ void reco_weights_destroy(reco_weights_t **weights);
 int reco_weights_resolve(const reco_weights_t *weights, const char *type, double value,
                          double *weight);
 
+/* The weight of a built-in type (rating: the factor applied to the value). */
+double reco_weights_builtin(const reco_weights_t *weights, int type);
+/* The i-th custom action in name order (i < reco_weights_custom()); the name is borrowed. */
+void reco_weights_custom_at(const reco_weights_t *weights, size_t i, const char **name, double *weight);
+
 /* Overridden built-in types and registered custom actions, for the log. */
 size_t reco_weights_overrides(const reco_weights_t *weights);
 size_t reco_weights_custom(const reco_weights_t *weights);

@@ -149,3 +149,16 @@ size_t reco_weights_custom(const reco_weights_t *weights)
 {
     return weights ? weights->n_custom : 0;
 }
+
+double reco_weights_builtin(const reco_weights_t *weights, int type)
+{
+    if (type < 0 || type >= RECO_EVENT_TYPE_COUNT)
+        return 0.0;
+    return weights ? weights->builtin[type] : default_weight(type);
+}
+
+void reco_weights_custom_at(const reco_weights_t *weights, size_t i, const char **name, double *weight)
+{
+    *name = weights->custom[i].name;
+    *weight = weights->custom[i].weight;
+}
