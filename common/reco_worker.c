@@ -172,6 +172,8 @@ static void receive(reco_worker_t *w, gateway_link_t *l)
         zframe_t *payload = zmsg_pop(msg);
         serve_request(w, l, payload);
         zframe_destroy(&payload);
+        /* We were busy, not the gateway silent: whatever it sent meanwhile is still queued. */
+        l->last_heard = zclock_mono();
     } else if (!cmd || strcmp(cmd, RECO_CMD_HEARTBEAT) != 0) {
         reco_warn("unknown command '%s' from gateway %s", cmd ? cmd : "(none)", l->endpoint);
     }

@@ -25,7 +25,9 @@ typedef struct {
     const char *query_bind;
     long heartbeat_ms;
     long queue_timeout_ms;
+    long busy_timeout_ms;
     long reply_timeout_ms;
+    long ingest_reply_timeout_ms;
     long max_body_bytes;
     long idle_timeout_s;
     const char *log_level;
@@ -71,8 +73,12 @@ static int parse_options(int argc, char **argv, options_t *o)
          "heartbeat interval; a worker silent for 3 beats is dropped"},
         {"queue-timeout-ms", "RECO_QUEUE_TIMEOUT_MS", RECO_OPT_INT, &o->queue_timeout_ms, 10, 600000,
          "longest wait for an idle worker before 503 no_worker"},
+        {"busy-timeout-ms", "RECO_BUSY_TIMEOUT_MS", RECO_OPT_INT, &o->busy_timeout_ms, 10, 600000,
+         "longest wait while every worker is busy before 503 overloaded"},
         {"reply-timeout-ms", "RECO_REPLY_TIMEOUT_MS", RECO_OPT_INT, &o->reply_timeout_ms, 10, 600000,
-         "longest wait for a worker's reply before one retry, then 504"},
+         "longest wait for a query worker's reply before one retry elsewhere, then 504"},
+        {"ingest-reply-timeout-ms", "RECO_INGEST_REPLY_TIMEOUT_MS", RECO_OPT_INT, &o->ingest_reply_timeout_ms, 10,
+         3600000, "longest wait for an ingest worker's reply before 504 (not retried: it may still write)"},
         {"max-body-bytes", "RECO_MAX_BODY_BYTES", RECO_OPT_INT, &o->max_body_bytes, 1024, 1L << 30,
          "largest accepted request body; larger gets 413"},
         {"idle-timeout", "RECO_HTTP_IDLE_TIMEOUT", RECO_OPT_INT, &o->idle_timeout_s, 1, 3600,
@@ -96,7 +102,18 @@ static int parse_options(int argc, char **argv, options_t *o)
 
 int main(int argc, char **argv)
 {
-    options_t o = {"127.0.0.1", 8080, "tcp://127.0.0.1:5555", "tcp://127.0.0.1:5556", 500, 1000, 5000, 1 << 20, 60, "info"};
+    options_t o = {.http_host = "127.0.0.1",
+                   .http_port = 8080,
+                   .ingest_bind = "tcp://127.0.0.1:5555",
+                   .query_bind = "tcp://127.0.0.1:5556",
+                   .heartbeat_ms = 500,
+                   .queue_timeout_ms = 1000,
+                   .busy_timeout_ms = 10000,
+                   .reply_timeout_ms = 5000,
+                   .ingest_reply_timeout_ms = 30000,
+                   .max_body_bytes = 1 << 20,
+                   .idle_timeout_s = 60,
+                   .log_level = "info"};
     int rc = parse_options(argc, argv, &o);
     if (rc >= 0)
         return rc;
@@ -104,8 +121,13 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     struct event_base *base = event_base_new();
-    reco_broker_config_t bc = {{o.ingest_bind, o.query_bind}, (int)o.heartbeat_ms, 3, (int)o.queue_timeout_ms,
-                               (int)o.reply_timeout_ms, 10000};
+    reco_broker_config_t bc = {.bind = {o.ingest_bind, o.query_bind},
+                               .heartbeat_ms = (int)o.heartbeat_ms,
+                               .liveness = 3,
+                               .queue_timeout_ms = (int)o.queue_timeout_ms,
+                               .busy_timeout_ms = (int)o.busy_timeout_ms,
+                               .reply_timeout_ms = {(int)o.ingest_reply_timeout_ms, (int)o.reply_timeout_ms},
+                               .max_queue = 10000};
     reco_broker_t *broker = base ? reco_broker_new(base, &bc) : NULL;
     struct evhttp *http = broker ? evhttp_new(base) : NULL;
     if (!http) {

@@ -47,7 +47,8 @@ struct pending {
     reco_broker_done_fn done;
     void *arg;
     int attempts;
-    worker_t *worker; /* while in flight */
+    int64_t queued_at; /* monotonic ms of the first enqueue */
+    worker_t *worker;  /* while in flight */
     struct event *timer;
     pending_t *prev, *next; /* waiting FIFO */
     UT_hash_handle hh;
@@ -151,6 +152,26 @@ static void pending_retry_or_fail(reco_broker_t *b, pending_t *pd, int status, c
     }
 }
 
+/* A waiting request's timer fired: wait on while workers exist but are busy, else fail. */
+static void waiting_timeout(reco_broker_t *b, pending_t *pd)
+{
+    pool_t *p = pd->pool;
+    int64_t waited = zclock_mono() - pd->queued_at;
+    if (p->nworkers > 0 && waited < b->cfg.busy_timeout_ms) {
+        int64_t left = b->cfg.busy_timeout_ms - waited;
+        pending_arm(b, pd, (int)(left < b->cfg.queue_timeout_ms ? left : b->cfg.queue_timeout_ms));
+        return;
+    }
+    DL_DELETE(p->waiting, pd);
+    p->nwaiting--;
+    if (p->nworkers > 0)
+        pending_fail(b, pd, 503, "overloaded", "all %d %s workers stayed busy for %d ms; retry later", p->nworkers,
+                     pool_names[p->kind], (int)waited);
+    else
+        pending_fail(b, pd, 503, "no_worker", "no %s worker became available within %d ms", pool_names[p->kind],
+                     (int)waited);
+}
+
 static void on_pending_timeout(evutil_socket_t fd, short what, void *arg)
 {
     pending_t *pd = arg;
@@ -158,16 +179,18 @@ static void on_pending_timeout(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     if (!pd->worker) { /* still waiting for an idle worker */
-        DL_DELETE(pd->pool->waiting, pd);
-        pd->pool->nwaiting--;
-        pending_fail(b, pd, 503, "no_worker", "no %s worker became available within %d ms",
-                     pool_names[pd->pool->kind], b->cfg.queue_timeout_ms);
+        waiting_timeout(b, pd);
         return;
     }
     worker_t *w = pd->worker;
     w->current = NULL;
     w->owes_reply = 1; /* stays busy until its late reply arrives or it is dropped */
-    pending_retry_or_fail(b, pd, 504, "worker_timeout", "worker did not reply in time");
+    if (pd->pool->kind == RECO_POOL_INGEST)
+        pending_fail(b, pd, 504, "worker_timeout",
+                     "the ingest worker did not answer within %d ms; the write may or may not be stored "
+                     "(events with ids can be retried safely)", b->cfg.reply_timeout_ms[RECO_POOL_INGEST]);
+    else
+        pending_retry_or_fail(b, pd, 504, "worker_timeout", "worker did not reply in time");
 }
 
 /* ---- workers ---- */
@@ -251,7 +274,7 @@ static void dispatch(pool_t *p)
         pd->attempts++;
         pd->worker = w;
         w->current = pd;
-        pending_arm(p->broker, pd, p->broker->cfg.reply_timeout_ms);
+        pending_arm(p->broker, pd, p->broker->cfg.reply_timeout_ms[p->kind]);
         sent = 1;
     }
     /* A send may have consumed the read edge of ZMQ_FD: look again. */
@@ -363,8 +386,8 @@ static void on_beat(evutil_socket_t fd, short what, void *arg)
         worker_t *w, *tmp;
         HASH_ITER(hh, p->workers, w, tmp)
         {
-            if (now - w->last_heard > limit)
-                worker_drop(w, "heartbeat lost");
+            if (!w->current && now - w->last_heard > limit)
+                worker_drop(w, "heartbeat lost"); /* a busy worker is watched by its reply timeout */
             else if (send_to(p, w, RECO_CMD_HEARTBEAT, NULL, 0) != 0)
                 worker_drop(w, "socket gone");
         }
@@ -412,8 +435,12 @@ reco_broker_t *reco_broker_new(struct event_base *base, const reco_broker_config
         b->cfg.liveness = 3;
     if (b->cfg.queue_timeout_ms <= 0)
         b->cfg.queue_timeout_ms = 1000;
-    if (b->cfg.reply_timeout_ms <= 0)
-        b->cfg.reply_timeout_ms = 5000;
+    if (b->cfg.busy_timeout_ms <= 0)
+        b->cfg.busy_timeout_ms = 10000;
+    if (b->cfg.reply_timeout_ms[RECO_POOL_INGEST] <= 0)
+        b->cfg.reply_timeout_ms[RECO_POOL_INGEST] = 30000;
+    if (b->cfg.reply_timeout_ms[RECO_POOL_QUERY] <= 0)
+        b->cfg.reply_timeout_ms[RECO_POOL_QUERY] = 5000;
     if (b->cfg.max_queue <= 0)
         b->cfg.max_queue = 10000;
     for (int k = 0; k < RECO_POOL_COUNT; k++) {
@@ -488,6 +515,7 @@ int reco_broker_submit(reco_broker_t *b, reco_pool_t pool, const char *tenant, c
         return -1;
     }
     pd->pool = p;
+    pd->queued_at = zclock_mono();
     pd->done = done;
     pd->arg = arg;
     HASH_ADD_STR(b->pending, id, pd);

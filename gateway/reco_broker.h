@@ -5,12 +5,18 @@
  * is idle, is sent to it, and its reply is handed to the caller's callback. Everything runs on the
  * gateway's libevent loop and never blocks it: the ZeroMQ sockets are watched through ZMQ_FD.
  *
- * Failure rules: a worker silent for `liveness` heartbeats, or whose socket has vanished (sends
- * fail at once thanks to ZMQ_ROUTER_MANDATORY), is dropped and its in-flight request is retried
- * once on another worker. A request that finds no idle worker within queue_timeout_ms gets a 503
- * reply (code "no_worker"); one whose worker does not answer within reply_timeout_ms is retried
- * once, then gets 504 ("worker_timeout"). The callback is called exactly once per accepted
- * request, always from the event loop, never from inside reco_broker_submit. */
+ * Failure rules: a worker whose socket has vanished (sends fail at once thanks to
+ * ZMQ_ROUTER_MANDATORY), or an idle worker silent for `liveness` heartbeats, is dropped, and its
+ * in-flight request is retried once on another worker. A busy worker is not expected to beat (it
+ * is single-threaded and working): its reply timeout watches it instead.
+ *
+ * Waiting: with no worker of the pool connected, a request waits queue_timeout_ms, then gets 503
+ * "no_worker" (fail fast while workers restart); with workers connected but all busy it waits up
+ * to busy_timeout_ms (bulk loads queue instead of failing), then gets 503 "overloaded".
+ * Reply timeout: a query request is retried once, then gets 504; an ingest request is not
+ * retried (its worker may still be writing, and events without ids would be stored twice): 504
+ * "worker_timeout". The callback is called exactly once per accepted request, always from the
+ * event loop, never from inside reco_broker_submit. */
 #ifndef RECO_BROKER_H
 #define RECO_BROKER_H
 
@@ -26,8 +32,9 @@ typedef struct {
     const char *bind[RECO_POOL_COUNT]; /* ZeroMQ endpoints to bind, e.g. "tcp://127.0.0.1:5555" */
     int heartbeat_ms;                  /* default 500 */
     int liveness;                      /* silent heartbeats before a worker is dropped; default 3 */
-    int queue_timeout_ms;              /* longest wait for an idle worker; default 1000 */
-    int reply_timeout_ms;              /* longest wait for a worker's reply; default 5000 */
+    int queue_timeout_ms;              /* longest wait while no worker is connected; default 1000 */
+    int busy_timeout_ms;               /* longest wait while every worker is busy; default 10000 */
+    int reply_timeout_ms[RECO_POOL_COUNT]; /* longest wait for a reply; default 30000 ingest, 5000 query */
     int max_queue;                     /* waiting requests per pool before 503; default 10000 */
 } reco_broker_config_t;
 
