@@ -8,7 +8,7 @@ PKGS=(
   libzmq3-dev libczmq-dev libmsgpack-dev libhiredis-dev libevent-dev
   libjansson-dev libcmocka-dev
   uthash-dev python3
-  redis-server redis-tools curl libcurl4-openssl-dev wrk
+  redis-server redis-tools curl libcurl4-openssl-dev wrk libcsv-dev
 )
 
 missing=()
