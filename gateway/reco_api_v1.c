@@ -5,14 +5,16 @@
  * The handlers live in reco_api_v1_data.c (write side, catalogue, actions) and
  * reco_api_v1_privacy.c (listing, export, deletion, transfer); this file holds:
  *
- *   GET  /v1/{tenant}/recommend   recommend     ?model=popular|item-to-item&item=&user=&limit=
+ *   GET  /v1/{tenant}/recommend   recommend     ?model=&item=&item=..&user=&limit=&include-sets=
  *   POST /v1/{tenant}/train       train.request
  *   GET  /v1/{tenant}/models      models.status
  */
 #include "reco_api_v1.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include "reco_api_v1_internal.h"
 #include "reco_config.h"
@@ -31,28 +33,76 @@ int reco_v1_check_id(struct evhttp_request *req, const char *id, const char *wha
     return -1;
 }
 
+static const char *const model_names[] = {
+    "popular",      "popular-1d",   "popular-7d", "popular-30d", "popular-365d",      "trending", "item-to-item",
+    "also-viewed",  "also-bought",  "bought-with", "similar-customers", "for-user",  "content",
+};
+#define MODEL_LIST                                                                                          \
+    "popular, popular-1d, popular-7d, popular-30d, popular-365d, trending, item-to-item, also-viewed, "     \
+    "also-bought, bought-with, similar-customers, for-user, content"
+#define CONTEXT_ITEMS_MAX 20
+
+static int known_model(const char *model)
+{
+    for (size_t i = 0; i < sizeof model_names / sizeof model_names[0]; i++)
+        if (strcmp(model, model_names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Context items: every `item`, `items` and `items[]` parameter, in order. NULL after a 400. */
+static json_t *context_items(struct evhttp_request *req, const reco_path_t *path)
+{
+    json_t *items = json_array();
+    struct evkeyval *kv;
+    TAILQ_FOREACH(kv, &path->query, next)
+    {
+        if (strcmp(kv->key, "item") != 0 && strcmp(kv->key, "items") != 0 && strcmp(kv->key, "items[]") != 0)
+            continue;
+        if (!reco_valid_id(kv->value, strlen(kv->value)) || json_array_size(items) >= CONTEXT_ITEMS_MAX) {
+            reco_http_send_error(req, 400, "invalid_field",
+                                 "item: up to %d context items, each 1 to %d bytes of UTF-8 without control characters",
+                                 CONTEXT_ITEMS_MAX, RECO_ID_MAX);
+            json_decref(items);
+            return NULL;
+        }
+        json_array_append_new(items, json_string(kv->value));
+    }
+    return items;
+}
+
 static void get_recommend(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,
                           const char *tenant, char *const *caps)
 {
     (void)caps;
     const char *model = reco_path_param(path, "model");
     long limit = RECOMMEND_LIMIT_DEFAULT;
+    int include_sets = 0;
     if (!model)
         model = RECO_MODEL_POPULAR;
-    if (strcmp(model, "popular") != 0 && strcmp(model, "item-to-item") != 0) {
-        reco_http_send_error(req, 400, "invalid_field", "model: must be one of popular, item-to-item");
+    if (!known_model(model)) {
+        reco_http_send_error(req, 400, "invalid_field", "model: must be one of " MODEL_LIST);
         return;
     }
-    if (reco_param_long(req, path, "limit", 1, RECOMMEND_LIMIT_MAX, &limit) < 0)
+    if (reco_param_long(req, path, "limit", 1, RECOMMEND_LIMIT_MAX, &limit) < 0 ||
+        reco_param_bool(req, path, "include-sets", &include_sets) < 0)
         return;
-    json_t *args = json_pack("{s:s, s:I}", "model", model, "limit", (json_int_t)limit);
-    if (reco_param_id(req, path, "item", args) < 0 || reco_param_id(req, path, "user", args) < 0) {
+    json_t *items = context_items(req, path);
+    if (!items)
+        return;
+    json_t *args = json_pack("{s:s, s:I, s:o}", "model", model, "limit", (json_int_t)limit, "items", items);
+    if (include_sets)
+        json_object_set_new(args, "include_sets", json_true());
+    if (json_array_size(items) > 0) /* workers older than the multi-item API read "item" */
+        json_object_set(args, "item", json_array_get(items, 0));
+    if (reco_param_id(req, path, "user", args) < 0) {
         json_decref(args);
         return;
     }
-    if (strcmp(model, "item-to-item") == 0 && !json_object_get(args, "item") && !json_object_get(args, "user")) {
+    int needs_context = strncmp(model, "popular", 7) != 0 && strcmp(model, "trending") != 0;
+    if (needs_context && json_array_size(items) == 0 && !json_object_get(args, "user")) {
         json_decref(args);
-        reco_http_send_error(req, 400, "missing_field", "item: item-to-item needs an item (or a user with history)");
+        reco_http_send_error(req, 400, "missing_field", "item: model %s needs context items or a user", model);
         return;
     }
     reco_http_forward(gw, req, RECO_POOL_QUERY, tenant, "recommend", args, NULL, NULL);
