@@ -6,6 +6,9 @@
  * whatever bytes item and user ids contain. Only two keys are global: the tenant registry and the
  * train queue.
  *
+ * The ingestor's Lua script (ingestor/reco_ingest_script.c, key()) builds the per-id keys of one
+ * batch from reco_key_prefix: a rename here must be made there too.
+ *
  * Each function writes the key into buf (NUL-terminated) and returns its length, or -1 if it does
  * not fit; RECO_KEY_MAX always fits keys built from validated ids. */
 #ifndef RECO_KEYS_H

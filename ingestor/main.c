@@ -1,5 +1,6 @@
-/* reco-ingestor — the ingest worker: takes events.add, items.upsert and train.request from the
- * gateway(s) and writes them to Redis (handlers in reco_ingest.c, dialogue in reco_worker.c).
+/* reco-ingestor — the ingest worker: takes the write-side ops (events, items, users, actions,
+ * deletion, transfer, train requests) from the gateway(s) and writes them to Redis (dispatch in
+ * reco_ingest.c, dialogue in common/reco_worker.c).
  *
  * One request at a time: scale by running more processes. The process stays up whatever
  * happens to Redis or the gateway; it stops on SIGINT/SIGTERM after the request in hand. */
@@ -35,8 +36,8 @@ int main(int argc, char **argv)
          "debug, info, warn or error"},
     };
     switch (reco_config_parse(argc, argv, opts, sizeof opts / sizeof opts[0], "reco-ingestor [options]",
-                              "Ingest worker of reco: stores events and items sent by the gateway "
-                              "in Redis and queues train requests.")) {
+                              "Ingest worker of reco: stores events, items, users and actions, "
+                              "deletes and transfers user data, and queues train requests.")) {
     case RECO_CONFIG_HELP:
         return 0;
     case RECO_CONFIG_ERROR:
