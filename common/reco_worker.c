@@ -222,3 +222,65 @@ int reco_worker_run(reco_worker_t *w, volatile sig_atomic_t *stop)
     reco_info("%s worker stopping after %llu requests", w->kind, (unsigned long long)w->served);
     return 0;
 }
+
+/* ---- reco_worker_main ---- */
+
+#define MAX_OPTIONS 24
+
+static volatile sig_atomic_t main_stop;
+
+int reco_worker_main(int argc, char **argv, const reco_worker_program_t *prog)
+{
+    const char *redis = "127.0.0.1:6379", *gateway = prog->default_gateway, *log_level = "info";
+    long heartbeat_ms = 500, redis_timeout_ms = 2000;
+    reco_option_t opts[MAX_OPTIONS] = {
+        {"redis", "RECO_REDIS", RECO_OPT_STRING, &redis, 0, 0, "Redis address, host:port"},
+        {"gateway", prog->gateway_env, RECO_OPT_STRING, &gateway, 0, 0,
+         "gateway endpoint(s) to connect to, comma-separated"},
+        {"heartbeat-ms", "RECO_HEARTBEAT_MS", RECO_OPT_INT, &heartbeat_ms, 10, 60000,
+         "heartbeat interval with the gateway, in milliseconds"},
+        {"redis-timeout-ms", "RECO_REDIS_TIMEOUT_MS", RECO_OPT_INT, &redis_timeout_ms, 1, 600000,
+         "timeout of the Redis connect and of every command, in milliseconds"},
+        {"log-level", "RECO_LOG_LEVEL", RECO_OPT_STRING, &log_level, 0, 0, "debug, info, warn or error"},
+    };
+    size_t n = 5;
+    for (size_t i = 0; i < prog->n_extra && n < MAX_OPTIONS; i++)
+        opts[n++] = prog->extra[i];
+    char usage[64];
+    snprintf(usage, sizeof usage, "reco-%s [options]", prog->name);
+    reco_config_result_t rc = reco_config_parse(argc, argv, opts, n, usage, prog->about);
+    if (rc != RECO_CONFIG_OK)
+        return rc == RECO_CONFIG_HELP ? 0 : 2;
+    reco_log_level_t level;
+    if (reco_log_level_parse(log_level, &level) != 0) {
+        fprintf(stderr, "log-level must be debug, info, warn or error, got '%s'\n", log_level);
+        return 2;
+    }
+    reco_log_init(prog->name, level);
+    reco_signals_install(&main_stop);
+    reco_store_t *store = reco_store_new(redis, (int)redis_timeout_ms);
+    if (!store) {
+        fprintf(stderr, "redis must be host:port, got '%s'\n", redis);
+        return 2;
+    }
+    if (reco_store_ping(store) != 0)
+        reco_warn("%s; will retry on every request", reco_store_errstr(store));
+    void *ctx = prog->init(&store);
+    if (!ctx) {
+        reco_error("cannot set up the %s worker", prog->kind);
+        return 1;
+    }
+    const reco_worker_config_t cfg = {
+        .kind = prog->kind, .endpoints = gateway, .heartbeat_ms = (int)heartbeat_ms, .liveness = 3};
+    reco_worker_t *worker = reco_worker_new(&cfg, prog->handler, ctx);
+    if (!worker) {
+        reco_error("cannot connect to gateway '%s'", gateway);
+        prog->destroy(ctx);
+        return 1;
+    }
+    reco_info("serving %s requests from %s; redis %s", prog->kind, gateway, redis);
+    reco_worker_run(worker, &main_stop);
+    reco_worker_destroy(&worker);
+    prog->destroy(ctx);
+    return 0;
+}

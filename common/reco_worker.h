@@ -14,6 +14,8 @@
 
 #include <signal.h>
 
+#include "reco_config.h"
+#include "reco_store.h"
 #include "reco_wire.h"
 
 typedef void (*reco_worker_handler_fn)(void *ctx, const reco_request_t *req, reco_reply_t *rep);
@@ -32,6 +34,27 @@ reco_worker_t *reco_worker_new(const reco_worker_config_t *cfg, reco_worker_hand
 /* Serves until *stop becomes non-zero (set it from a signal handler). Returns 0. */
 int reco_worker_run(reco_worker_t *w, volatile sig_atomic_t *stop);
 void reco_worker_destroy(reco_worker_t **w);
+
+/* ---- the whole life of a worker process, shared by reco-ingestor and reco-query ---- */
+
+typedef struct {
+    const char *name;            /* "ingestor": log name; usage is "reco-<name> [options]" */
+    const char *kind;            /* "ingest" or "query" */
+    const char *gateway_env;     /* e.g. "RECO_INGEST_CONNECT" */
+    const char *default_gateway; /* e.g. "tcp://127.0.0.1:5555" */
+    const char *about;           /* --help paragraph */
+    const reco_option_t *extra;  /* the program's own options (may be NULL) */
+    size_t n_extra;
+    /* Builds the handler's context; takes the store (freeing it on failure). NULL = failure. */
+    void *(*init)(reco_store_t **store);
+    void (*destroy)(void *ctx);
+    reco_worker_handler_fn handler;
+} reco_worker_program_t;
+
+/* Parses the common options (--redis, --gateway, --heartbeat-ms, --redis-timeout-ms,
+ * --log-level) and prog->extra, sets up logging and signals, connects, and serves until SIGINT
+ * or SIGTERM. Returns the process exit code: 0, 1 (cannot start), 2 (bad options). */
+int reco_worker_main(int argc, char **argv, const reco_worker_program_t *prog);
 
 /* Installs SIGINT/SIGTERM handlers that set *flag, and ignores SIGPIPE; also stops czmq from
  * installing its own handlers. Call before any ZeroMQ socket is created. */
