@@ -232,7 +232,7 @@ static volatile sig_atomic_t main_stop;
 int reco_worker_main(int argc, char **argv, const reco_worker_program_t *prog)
 {
     const char *redis = "127.0.0.1:6379", *gateway = prog->default_gateway, *log_level = "info";
-    long heartbeat_ms = 500, redis_timeout_ms = 2000;
+    long heartbeat_ms = 500, redis_timeout_ms = prog->redis_timeout_ms > 0 ? prog->redis_timeout_ms : 2000;
     reco_option_t opts[MAX_OPTIONS] = {
         {"redis", "RECO_REDIS", RECO_OPT_STRING, &redis, 0, 0, "Redis address, host:port"},
         {"gateway", prog->gateway_env, RECO_OPT_STRING, &gateway, 0, 0,

@@ -43,6 +43,7 @@ typedef struct {
     const char *gateway_env;     /* e.g. "RECO_INGEST_CONNECT" */
     const char *default_gateway; /* e.g. "tcp://127.0.0.1:5555" */
     const char *about;           /* --help paragraph */
+    long redis_timeout_ms;       /* default of --redis-timeout-ms; 0 = 2000 */
     const reco_option_t *extra;  /* the program's own options (may be NULL) */
     size_t n_extra;
     /* Builds the handler's context; takes the store (freeing it on failure). NULL = failure. */

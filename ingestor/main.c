@@ -31,6 +31,9 @@ int main(int argc, char **argv)
         .kind = "ingest",
         .gateway_env = "RECO_INGEST_CONNECT",
         .default_gateway = "tcp://127.0.0.1:5555",
+        /* A write that times out may still be applied by Redis later, and a client retry of a batch
+         * without event ids would then store it twice: wait out Redis stalls (AOF fsync, fork). */
+        .redis_timeout_ms = 10000,
         .about = "Ingest worker of reco: stores events, items, users and actions sent by the gateway in Redis,\n"
                  "deletes and transfers user data, and queues train requests.",
         .extra = extra,
