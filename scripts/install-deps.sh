@@ -7,7 +7,7 @@ PKGS=(
   build-essential pkg-config meson ninja-build
   libzmq3-dev libczmq-dev libmsgpack-dev libhiredis-dev libevent-dev
   libjansson-dev libcmocka-dev
-  uthash-dev python3
+  uthash-dev python3 time
   redis-server redis-tools curl libcurl4-openssl-dev wrk libcsv-dev
 )
 

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Full rebuild of every served model on a synthetic tenant: 20M events, 1M users, 100k items
+# (EVENTS, USERS, ITEMS to change). Prints the trainer's wall time and peak RSS (targets: under
+# 3 minutes and 4 GiB) and its per-model log line.
+#
+#   bench/train_synthetic.sh                          # 20M events (first run generates: minutes)
+#   EVENTS=2000000 USERS=100000 ITEMS=20000 bench/train_synthetic.sh
+#
+# The stream is generated once by bench/gen_stream.py (fixed seed) straight into a private
+# redis-server (loopback, free port) and kept as bench/out/synth-<params>/dump.rdb, so later runs
+# just load it. Uses the release build in build-release/ (RECO_BENCH_BUILD to override).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+EVENTS=${EVENTS:-20000000}
+USERS=${USERS:-1000000}
+ITEMS=${ITEMS:-100000}
+BUILD=${RECO_BENCH_BUILD:-$ROOT/build-release}
+DATA=$ROOT/bench/out/synth-$EVENTS-$USERS-$ITEMS
+mkdir -p "$DATA"
+
+if [ -z "${RECO_BENCH_BUILD:-}" ]; then
+  bash scripts/install-deps.sh
+  [ -f "$BUILD/meson-private/coredata.dat" ] || meson setup "$BUILD" --buildtype=release -Dtests=false >/dev/null
+  meson compile -C "$BUILD" >/dev/null
+fi
+command -v /usr/bin/time >/dev/null || { echo "bench: needs /usr/bin/time (Debian package 'time')" >&2; exit 2; }
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis-server --port "$PORT" --bind 127.0.0.1 --dir "$DATA" --dbfilename dump.rdb --save '' --appendonly no \
+  --logfile "$DATA/redis.log" --daemonize yes --pidfile "$DATA/redis.pid"
+trap 'redis-cli -p "$PORT" shutdown nosave >/dev/null 2>&1 || true' EXIT
+for _ in $(seq 600); do
+  [ "$(redis-cli -p "$PORT" ping 2>/dev/null)" = PONG ] && break
+  sleep 0.2
+done
+LEN=$(redis-cli -p "$PORT" XLEN 'reco:{synth}:events')
+if [ "$LEN" -lt "$EVENTS" ]; then
+  echo "bench: generating $EVENTS events into redis (once; cached as $DATA/dump.rdb)" >&2
+  redis-cli -p "$PORT" DEL 'reco:{synth}:events' >/dev/null
+  python3 bench/gen_stream.py --tenant synth --events "$EVENTS" --users "$USERS" --items "$ITEMS" |
+    redis-cli -p "$PORT" --pipe >/dev/null
+  redis-cli -p "$PORT" SAVE >/dev/null
+fi
+echo "bench: stream holds $(redis-cli -p "$PORT" XLEN 'reco:{synth}:events') events; redis uses $(redis-cli -p "$PORT" INFO memory | grep -m1 used_memory_human | tr -d '\r')" >&2
+
+echo "+ reco-trainer --redis 127.0.0.1:$PORT --once --tenant synth" >&2
+/usr/bin/time -v "$BUILD/trainer/reco-trainer" --redis "127.0.0.1:$PORT" --once --tenant synth \
+  2> "$DATA/trainer.log" || { tail -20 "$DATA/trainer.log"; exit 1; }
+grep -E "tenant synth" "$DATA/trainer.log" | tail -3
+wall=$(grep -E "Elapsed \(wall clock\)" "$DATA/trainer.log" | awk '{print $NF}')
+rss=$(grep -E "Maximum resident set size" "$DATA/trainer.log" | awk '{print $NF}')
+echo
+echo "== full rebuild, synthetic tenant ($EVENTS events, $USERS users, $ITEMS items), $(nproc) cores"
+echo "wall time   $wall   (target < 3:00)"
+echo "peak RSS    $((rss / 1024)) MiB   (target < 4096 MiB)"
