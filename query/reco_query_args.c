@@ -5,6 +5,7 @@
 #include "reco_query_args.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "reco_config.h"
 #include "reco_validate.h"
@@ -12,7 +13,12 @@
 int reco_query_arg_id(const json_t *args, const char *field, char buf[RECO_QUERY_ID_BUF],
                       const char **out, reco_error_t *err)
 {
-    json_t *v = json_object_get(args, field);
+    return reco_query_arg_id_value(json_object_get(args, field), field, buf, out, err);
+}
+
+int reco_query_arg_id_value(const json_t *v, const char *field, char buf[RECO_QUERY_ID_BUF],
+                            const char **out, reco_error_t *err)
+{
     *out = NULL;
     if (!v || json_is_null(v)) return 0;
     if (json_is_integer(v)) {
@@ -59,6 +65,26 @@ int reco_query_arg_long(const json_t *args, const char *field, long min, long ma
         return -1;
     }
     *out = n;
+    return 0;
+}
+
+int reco_query_arg_bool(const json_t *args, const char *field, int fallback, int *out,
+                        reco_error_t *err)
+{
+    json_t *v = json_object_get(args, field);
+    const char *text = json_string_value(v);
+    if (!v || json_is_null(v)) {
+        *out = fallback;
+    } else if (json_is_boolean(v)) {
+        *out = json_is_true(v);
+    } else if (text && (strcmp(text, "true") == 0 || strcmp(text, "1") == 0)) {
+        *out = 1;
+    } else if (text && (strcmp(text, "false") == 0 || strcmp(text, "0") == 0)) {
+        *out = 0;
+    } else {
+        reco_error_set(err, 400, "invalid_field", "%s: must be true or false", field);
+        return -1;
+    }
     return 0;
 }
 

@@ -19,6 +19,11 @@
 int reco_query_arg_id(const json_t *args, const char *field, char buf[RECO_QUERY_ID_BUF],
                       const char **out, reco_error_t *err);
 
+/* The same check for a value already taken out of args (an element of an id array); field names
+ * it in the error ("items[3]"). Returns 1 with *out set, 0 if v is absent or null, -1 with err. */
+int reco_query_arg_id_value(const json_t *v, const char *field, char buf[RECO_QUERY_ID_BUF],
+                            const char **out, reco_error_t *err);
+
 /* Like reco_query_arg_id, but an absent id is a 400 missing_field. Returns 0 or -1. */
 int reco_query_arg_required_id(const json_t *args, const char *field, char buf[RECO_QUERY_ID_BUF],
                                const char **out, reco_error_t *err);
@@ -27,6 +32,11 @@ int reco_query_arg_required_id(const json_t *args, const char *field, char buf[R
  * text); absent or null leaves *out = fallback. Returns 0, or -1 with err set (invalid_field). */
 int reco_query_arg_long(const json_t *args, const char *field, long min, long max, long fallback,
                         long *out, reco_error_t *err);
+
+/* A boolean argument: true/false, or the text "true", "false", "1", "0" (query-string values);
+ * absent or null leaves *out = fallback. Returns 0, or -1 with err set (invalid_field). */
+int reco_query_arg_bool(const json_t *args, const char *field, int fallback, int *out,
+                        reco_error_t *err);
 
 /* Copies err into rep (the usual last step of a failed argument check). */
 void reco_query_reply_error(reco_reply_t *rep, const reco_error_t *err);

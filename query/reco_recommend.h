@@ -1,91 +1,47 @@
-/* reco_recommend — the `recommend` op: reads the model version the trainer currently serves and
- * answers from its ZSETs (docs/protocol.md, docs/redis-keys.md).
+/* reco_recommend — the `recommend` op: reads the version the trainer currently serves of the
+ * model asked for and answers from its ZSETs (docs/models.md, docs/redis-keys.md).
  *
- *   popular                 the version's global list, best first
- *   item-to-item + item     the neighbours of that item
- *   item-to-item + user     the neighbours of the user's 20 most recent items (read from the live
- *                           history, so an event stored a second ago counts without retraining),
- *                           similarities summed per candidate
+ *   global lists (popular*, trending): the top of …:<v>:all.
+ *   neighbour lists (item-to-item, also-viewed, also-bought, content, for-user): one context
+ *     item: its list …:<v>:i:<item>, paged; several: their lists summed; a user alone: the
+ *     lists of the user's fresh history (20 most recent items, 200 for for-user, each weighted
+ *     1) summed. for-user is filled up from item-to-item over the same context when EASE (which
+ *     only knows the most active items) yields fewer than limit.
+ *   bought-with: the rules of one context item (…:i:<item>), or of several: the single lists of
+ *     every item and the pair lists …:p:<a>\x1f<b> of the pairs among the first 4, summed;
+ *     2-item sets only with include_sets.
+ *   similar-customers: the user's 20 nearest users (…:u:<user>); the 50 most recent items of
+ *     each, weighted by the user's similarity, summed.
  *
- * Hidden items, the context item and (user path) items the user already has are never returned.
+ * Never returned: hidden items, context items, and with exclude_seen the user's whole history (a
+ * set is left out when either of its items is). A single list keeps Redis's order; summed lists
+ * rank by score descending, then item id ascending (bytewise).
  *
- * The pure parts — argument validation, filtering a ranked page, merging neighbour lists — are
- * exported so that they can be unit-tested without Redis (test_reco_recommend.c).
- *
- * Ownership: reco_scored_list_t owns copies of its item ids; reco_scored_list_clear frees them.
- * reco_recommend_args_t borrows its strings from the request's args (or its own buffers), so it
- * lives no longer than the args. */
+ * Reply: {model, version, recommendations: [{item, score, model}…]}, a set as {items: [x, y],
+ * score, model}; `model` of an entry is the model that produced it (item-to-item for for-user's
+ * fill). A model never built: version null, no recommendations. */
 #ifndef RECO_RECOMMEND_H
 #define RECO_RECOMMEND_H
 
 #include <jansson.h>
-#include <stddef.h>
 
-#include "reco_error.h"
+#include "reco_ranking.h"
+#include "reco_recommend_args.h"
 #include "reco_store.h"
 #include "reco_wire.h"
 
-#define RECO_RECOMMEND_LIMIT_DEFAULT 10
-#define RECO_RECOMMEND_LIMIT_MAX 100
-#define RECO_RECOMMEND_USER_ITEMS 20      /* most recent history items used for a user */
-#define RECO_RECOMMEND_USER_NEIGHBOURS 50 /* neighbours read per history item */
+#define RECO_RECOMMEND_NEIGHBOUR_USERS 20 /* similar-customers: neighbours used */
+#define RECO_RECOMMEND_NEIGHBOUR_ITEMS 50 /* similar-customers: recent items per neighbour */
+#define RECO_RECOMMEND_PAIR_ITEMS 4       /* bought-with: context items whose pairs are read */
+#define RECO_RECOMMEND_LIST_MIN 50        /* entries read per summed list, at least */
 
-typedef enum { RECO_RECOMMEND_POPULAR, RECO_RECOMMEND_ITEM_TO_ITEM } reco_recommend_kind_t;
-
-/* Points into itself (item_buf, user_buf): do not copy it. */
-typedef struct {
-    reco_recommend_kind_t kind;
-    const char *model; /* its name, RECO_MODEL_POPULAR or RECO_MODEL_ITEM_TO_ITEM */
-    const char *item;  /* NULL when absent */
-    const char *user;  /* NULL when absent */
-    int limit;
-    char item_buf[32]; /* integer ids are accepted and turned into decimal text here */
-    char user_buf[32];
-} reco_recommend_args_t;
-
-/* Validates recommend's args into *out. Returns 0, or -1 with err set to a 400 naming the field. */
-int reco_recommend_parse_args(const json_t *args, reco_recommend_args_t *out, reco_error_t *err);
-
-/* ---- ranked lists ---- */
-
-typedef struct {
-    char *item; /* owned, NUL-terminated; len bytes */
-    size_t len;
-    double score;
-} reco_scored_t;
-
-typedef struct {
-    reco_scored_t *v;
-    size_t n, cap;
-} reco_scored_list_t;
-
-/* Appends a copy of item. 0, or -1 out of memory. */
-int reco_scored_list_push(reco_scored_list_t *list, const char *item, size_t len, double score);
-void reco_scored_list_clear(reco_scored_list_t *list);
-
-/* Appends to out, in order, the entries of page whose drop flag is 0 and which are not `exclude`
- * (NULL: none), until out holds limit entries. drop may be NULL (drop nothing).
- * Returns 0, or -1 out of memory. */
-int reco_scored_list_take(reco_scored_list_t *out, size_t limit, const reco_scored_list_t *page,
-                          const unsigned char *drop, const char *exclude);
-
-/* ---- merging neighbour lists (user path) ---- */
-
-typedef struct reco_scoreboard reco_scoreboard_t;
-
-reco_scoreboard_t *reco_scoreboard_new(void);
-void reco_scoreboard_destroy(reco_scoreboard_t **board);
-/* Adds score to item's sum (a new item starts at 0). 0, or -1 out of memory. */
-int reco_scoreboard_add(reco_scoreboard_t *board, const char *item, size_t len, double score);
-/* item never appears in the ranking, whether added before or after. 0, or -1 out of memory. */
-int reco_scoreboard_exclude(reco_scoreboard_t *board, const char *item, size_t len);
-/* Every item not excluded into out (appended), by summed score descending, then by id
- * ascending (bytewise), so the order never depends on hashing. 0, or -1 out of memory. */
-int reco_scoreboard_rank(const reco_scoreboard_t *board, reco_scored_list_t *out);
-
-/* ---- the op ---- */
+/* The recommendations array of a reply. model: the entries' model when theirs is NULL; sets:
+ * members are bought-with members (a 2-item set becomes {items: [x, y]}). Entries that cannot be
+ * sent (not UTF-8, malformed sets) are left out with a warning. NULL when out of memory. */
+json_t *reco_recommendations_json(const reco_scored_list_t *list, const char *model, int sets);
 
 /* Handles `recommend` for a validated tenant; always fills rep. */
-void reco_recommend_handle(reco_store_t *store, const char *tenant, const json_t *args, reco_reply_t *rep);
+void reco_recommend_handle(reco_store_t *store, const char *tenant, const json_t *args,
+                           reco_reply_t *rep);
 
 #endif
