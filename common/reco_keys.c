@@ -117,6 +117,18 @@ int reco_key_model_item(char *buf, size_t n, const char *tenant, const char *mod
     return build(buf, n, "reco:{%s}:m:%s:%" PRId64 ":i:%s", tenant, model, version, item);
 }
 
+int reco_key_model_pair(char *buf, size_t n, const char *tenant, const char *model, int64_t version, const char *a,
+                        const char *b)
+{
+    return build(buf, n, "reco:{%s}:m:%s:%" PRId64 ":p:%s\x1f%s", tenant, model, version, a, b);
+}
+
+int reco_key_model_user(char *buf, size_t n, const char *tenant, const char *model, int64_t version,
+                        const char *user)
+{
+    return build(buf, n, "reco:{%s}:m:%s:%" PRId64 ":u:%s", tenant, model, version, user);
+}
+
 int reco_key_model_index(char *buf, size_t n, const char *tenant, const char *model, int64_t version)
 {
     return build(buf, n, "reco:{%s}:m:%s:%" PRId64 ":keys", tenant, model, version);

@@ -53,6 +53,13 @@ int reco_key_model_global(char *buf, size_t n, const char *tenant, const char *m
 /* ZSET: a model's list for one item, e.g. the neighbours of item in item-to-item. */
 int reco_key_model_item(char *buf, size_t n, const char *tenant, const char *model, int64_t version,
                         const char *item);
+/* ZSET: a model's list for a pair of items {a, b} (bought-with), a < b bytewise, joined by the
+ * unit separator byte 0x1f (never valid in an id). The caller orders a and b. */
+int reco_key_model_pair(char *buf, size_t n, const char *tenant, const char *model, int64_t version, const char *a,
+                        const char *b);
+/* ZSET: a model's list for one user (similar-customers: the user's neighbours). */
+int reco_key_model_user(char *buf, size_t n, const char *tenant, const char *model, int64_t version,
+                        const char *user);
 /* SET: every key a version wrote, so that the version can be expired as a whole. */
 int reco_key_model_index(char *buf, size_t n, const char *tenant, const char *model, int64_t version);
 

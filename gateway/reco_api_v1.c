@@ -19,6 +19,7 @@
 #include "reco_api_v1_internal.h"
 #include "reco_config.h"
 #include "reco_keys.h"
+#include "reco_model_names.h"
 #include "reco_validate.h"
 
 #define RECOMMEND_LIMIT_MAX 100
@@ -33,22 +34,7 @@ int reco_v1_check_id(struct evhttp_request *req, const char *id, const char *wha
     return -1;
 }
 
-static const char *const model_names[] = {
-    "popular",      "popular-1d",   "popular-7d", "popular-30d", "popular-365d",      "trending", "item-to-item",
-    "also-viewed",  "also-bought",  "bought-with", "similar-customers", "for-user",  "content",
-};
-#define MODEL_LIST                                                                                          \
-    "popular, popular-1d, popular-7d, popular-30d, popular-365d, trending, item-to-item, also-viewed, "     \
-    "also-bought, bought-with, similar-customers, for-user, content"
 #define CONTEXT_ITEMS_MAX 20
-
-static int known_model(const char *model)
-{
-    for (size_t i = 0; i < sizeof model_names / sizeof model_names[0]; i++)
-        if (strcmp(model, model_names[i]) == 0)
-            return 1;
-    return 0;
-}
 
 /* Context items: every `item`, `items` and `items[]` parameter, in order. NULL after a 400. */
 static json_t *context_items(struct evhttp_request *req, const reco_path_t *path)
@@ -80,12 +66,14 @@ static void get_recommend(reco_gateway_t *gw, struct evhttp_request *req, const 
     int include_sets = 0;
     if (!model)
         model = RECO_MODEL_POPULAR;
-    if (!known_model(model)) {
-        reco_http_send_error(req, 400, "invalid_field", "model: must be one of " MODEL_LIST);
+    if (!reco_model_known(model)) {
+        reco_http_send_error(req, 400, "invalid_field", "model: must be one of %s", reco_model_list_text);
         return;
     }
+    int exclude_seen = -1;
     if (reco_param_long(req, path, "limit", 1, RECOMMEND_LIMIT_MAX, &limit) < 0 ||
-        reco_param_bool(req, path, "include-sets", &include_sets) < 0)
+        reco_param_bool(req, path, "include-sets", &include_sets) < 0 ||
+        reco_param_bool(req, path, "exclude-seen", &exclude_seen) < 0)
         return;
     json_t *items = context_items(req, path);
     if (!items)
@@ -93,16 +81,25 @@ static void get_recommend(reco_gateway_t *gw, struct evhttp_request *req, const 
     json_t *args = json_pack("{s:s, s:I, s:o}", "model", model, "limit", (json_int_t)limit, "items", items);
     if (include_sets)
         json_object_set_new(args, "include_sets", json_true());
+    if (exclude_seen >= 0)
+        json_object_set_new(args, "exclude_seen", json_boolean(exclude_seen));
     if (json_array_size(items) > 0) /* workers older than the multi-item API read "item" */
         json_object_set(args, "item", json_array_get(items, 0));
     if (reco_param_id(req, path, "user", args) < 0) {
         json_decref(args);
         return;
     }
-    int needs_context = strncmp(model, "popular", 7) != 0 && strcmp(model, "trending") != 0;
-    if (needs_context && json_array_size(items) == 0 && !json_object_get(args, "user")) {
+    const char *missing = NULL;
+    int has_items = json_array_size(items) > 0, has_user = json_object_get(args, "user") != NULL;
+    if (strcmp(model, "bought-with") == 0 && !has_items)
+        missing = "item: bought-with needs the context items (e.g. the cart)";
+    else if (strcmp(model, "similar-customers") == 0 && !has_user)
+        missing = "user: similar-customers needs a user";
+    else if (strncmp(model, "popular", 7) != 0 && strcmp(model, "trending") != 0 && !has_items && !has_user)
+        missing = "item: this model needs context items or a user";
+    if (missing) {
         json_decref(args);
-        reco_http_send_error(req, 400, "missing_field", "item: model %s needs context items or a user", model);
+        reco_http_send_error(req, 400, "missing_field", "%s", missing);
         return;
     }
     reco_http_forward(gw, req, RECO_POOL_QUERY, tenant, "recommend", args, NULL, NULL);

@@ -2,7 +2,7 @@
  * The other ops live in their own modules: recommend (reco_recommend.c); items.get, users.get,
  * actions.list (reco_catalog.c); events.list, users.export (reco_events_read.c).
  *
- * models.status costs two round trips whatever the tenant: one MGET of both models' current
+ * models.status costs two round trips whatever the tenant: one MGET of every model's current
  * keys, then one pipeline of HGETALL over the meta hashes of the versions found. */
 #include "reco_query_ops.h"
 
@@ -14,6 +14,7 @@
 #include "reco_config.h"
 #include "reco_events_read.h"
 #include "reco_keys.h"
+#include "reco_model_names.h"
 #include "reco_log.h"
 #include "reco_query_store.h"
 #include "reco_recommend.h"
@@ -48,8 +49,8 @@ void reco_query_destroy(reco_query_t **query)
 
 /* ---- models.status ---- */
 
-static const char *const model_names[] = {RECO_MODEL_POPULAR, RECO_MODEL_ITEM_TO_ITEM};
-#define MODEL_COUNT (sizeof model_names / sizeof model_names[0])
+#define model_names reco_model_names
+#define MODEL_COUNT RECO_MODEL_COUNT
 
 /* The integer in field of an HGETALL reply, or JSON null when absent or not an integer. */
 static json_t *meta_integer(const redisReply *hash, const char *field)

@@ -73,6 +73,10 @@ def event_json(i, ev, base_s):
     return out
 
 
+# Every model of docs/models.md, as /v1/{tenant}/models lists them (common/reco_model_names.c).
+MODEL_NAMES = ["popular", "popular-1d", "popular-7d", "popular-30d", "popular-365d", "trending", "item-to-item",
+               "also-viewed", "also-bought", "bought-with", "similar-customers", "for-user", "content"]
+
 class Reference:
     """The documented model semantics, computed directly."""
 
@@ -317,11 +321,13 @@ class EndToEnd(ShopTestCase):
         replies, expected, _ = self.load_shop(tenant)
         for (status, _, body), n in zip(replies, expected):
             self.assertEqual((status, body.get("stored"), body.get("duplicates", 0)), (200, n, 0), body)
-        self.assertEqual(self.models(tenant), {"popular": None, "item-to-item": None})
+        self.assertEqual(self.models(tenant), {name: None for name in MODEL_NAMES})
         status, _, body = self.cluster.http("POST", "/v1/%s/train" % tenant)
         self.assertEqual((status, body), (202, {"queued": True}))
-        models = wait_until(lambda: all(self.models(tenant).values()) and self.models(tenant), timeout=15,
-                            what="/models of %s to show both versions" % tenant)
+        def built():
+            m = self.models(tenant)
+            return m if m["popular"] and m["item-to-item"] else None
+        models = wait_until(built, timeout=15, what="/models of %s to show both versions" % tenant)
         self.assertIsInstance(models["popular"]["version"], int, models)
         self.assertRanking(self.recommend(tenant, model="popular", limit=100), dict(POPULAR))
         self.assertRanking(self.recommend(tenant, model="item-to-item", item="tent", limit=100),
@@ -334,7 +340,7 @@ class EndToEnd(ShopTestCase):
 
     def test_tenant_isolation(self):
         other = "other-tenant"
-        self.assertEqual(self.models(other), {"popular": None, "item-to-item": None})
+        self.assertEqual(self.models(other), {name: None for name in MODEL_NAMES})
         for params in ({"model": "popular"}, {"model": "item-to-item", "item": "tent"},
                        {"model": "item-to-item", "user": "u1"}):
             with self.subTest(**params):
