@@ -219,6 +219,28 @@ static int walk(reco_ingest_t *ing, reco_pipeline_t *p, const char *tenant, cons
 
 /* ---- forgetting a user ---- */
 
+/* Model outputs keyed by the user (similar-customers' neighbour list of the served version)
+ * go at once, not at the next build: nothing may name a forgotten user. (The user may still be
+ * a member of other users' lists until the next build; the query worker finds no history for
+ * it there, so it contributes nothing.) */
+static void forget_model_lists(reco_pipeline_t *p, const char *tenant, const char *user)
+{
+    char current[RECO_KEY_MAX], list[RECO_KEY_MAX];
+    if (reco_key_model_current(current, sizeof current, tenant, "similar-customers") < 0)
+        return;
+    const char *get[] = {"GET", current};
+    redisReply *v = reco_pipeline_call(p, 2, get);
+    long long version = 0;
+    if (v && v->type == REDIS_REPLY_STRING)
+        version = strtoll(v->str, NULL, 10);
+    if (v)
+        freeReplyObject(v);
+    if (version > 0 && reco_key_model_user(list, sizeof list, tenant, "similar-customers", version, user) >= 0) {
+        const char *del[] = {"DEL", list};
+        reco_pipeline_sendz(p, 2, del);
+    }
+}
+
 /* Removes the user from the item-history of every item in its user-history, then deletes the
  * user's hash, event index and history, and drops it from the users set. 0, or -1. */
 static int forget_user(reco_pipeline_t *p, const char *tenant, const char *user)
@@ -260,6 +282,7 @@ static int forget_user(reco_pipeline_t *p, const char *tenant, const char *user)
     const char *srem[] = {"SREM", users, user};
     reco_pipeline_sendz(p, 4, del);
     reco_pipeline_sendz(p, 3, srem);
+    forget_model_lists(p, tenant, user);
     return reco_pipeline_ok(p);
 }
 

@@ -9,6 +9,7 @@ PKGS=(
   libjansson-dev libcmocka-dev
   uthash-dev python3 time
   redis-server redis-tools curl libcurl4-openssl-dev wrk libcsv-dev
+  liblapacke-dev libopenblas-dev
 )
 
 missing=()

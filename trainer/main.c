@@ -10,9 +10,14 @@
  * block would delay SIGTERM by that long. A Redis outage is logged once (warn), retried every
  * second, and its end logged; the daemon never exits because of it.
  *
- * What is deliberately left out: incremental builds (every build reads the whole stream), and
- * de-duplication of repeated train requests for the same tenant. */
+ * Each tenant's parsed events stay in memory between builds (reco_event_cache, bounded by
+ * --cache-events), so a build reads only the stream entries added since the last one; every
+ * --full-every-th build, and any build after events were deleted, reads the whole stream.
+ *
+ * What is deliberately left out: de-duplication of repeated train requests for the same
+ * tenant. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +40,8 @@
 typedef struct {
     const char *redis, *tenant, *publish, *log_level;
     long interval, top_k, lease_ms, threads;
+    long full_every, cache_events, shrinkage, half_life_days, min_support, max_basket_items;
+    long similar_users_top_k, similar_users_max_item_users, content_max_term_items;
     int once;
 } options_t;
 
@@ -181,12 +188,33 @@ static int parse_options(int argc, char **argv, options_t *o)
          "threads computing item-to-item"},
         {"lease-ms", "RECO_TRAIN_LEASE_MS", RECO_OPT_INT, &o->lease_ms, 1000, 86400000,
          "per-tenant lease term in ms (renewed while building)"},
+        {"full-every", "RECO_TRAIN_FULL_EVERY", RECO_OPT_INT, &o->full_every, 1, 1000000,
+         "read a tenant's whole stream every N-th build (in between: only new entries)"},
+        {"cache-events", "RECO_TRAIN_CACHE_EVENTS", RECO_OPT_INT, &o->cache_events, 0, LONG_MAX,
+         "events kept in memory between builds over all tenants (about 30 bytes each; 0: none)"},
+        {"shrinkage", "RECO_TRAIN_SHRINKAGE", RECO_OPT_INT, &o->shrinkage, 0, 1000000,
+         "also-viewed/also-bought: similarity x n/(n+shrinkage), n = users of both items"},
+        {"half-life-days", "RECO_TRAIN_HALF_LIFE_DAYS", RECO_OPT_INT, &o->half_life_days, 0, 36500,
+         "also-viewed/also-bought: an event's weight halves every N days (0: no decay)"},
+        {"min-support", "RECO_TRAIN_MIN_SUPPORT", RECO_OPT_INT, &o->min_support, 1, 1000000,
+         "bought-with: baskets that must hold a rule's items"},
+        {"max-basket-items", "RECO_TRAIN_MAX_BASKET_ITEMS", RECO_OPT_INT, &o->max_basket_items, 0,
+         1000000, "bought-with: larger baskets are left out (0: none is)"},
+        {"similar-users-top-k", "RECO_TRAIN_SIMILAR_USERS_TOP_K", RECO_OPT_INT,
+         &o->similar_users_top_k, 1, 1000, "similar-customers: neighbours kept per user"},
+        {"similar-users-max-item-users", "RECO_TRAIN_SIMILAR_USERS_MAX_ITEM_USERS", RECO_OPT_INT,
+         &o->similar_users_max_item_users, 0, LONG_MAX,
+         "similar-customers: items of more users are ignored (cost ~ users per item squared; "
+         "0: no limit)"},
+        {"content-max-term-items", "RECO_TRAIN_CONTENT_MAX_TERM_ITEMS", RECO_OPT_INT,
+         &o->content_max_term_items, 0, LONG_MAX,
+         "content: terms found in more items are ignored (0: no limit)"},
         {"log-level", "RECO_LOG_LEVEL", RECO_OPT_STRING, &o->log_level, 0, 0,
          "debug, info, warn or error"},
     };
     reco_config_result_t rc = reco_config_parse(
         argc, argv, table, sizeof table / sizeof table[0], "reco-trainer [options]",
-        "Rebuilds each tenant's models (popular, item-to-item) from its event stream in Redis, "
+        "Rebuilds each tenant's models (docs/models.md) from its event stream in Redis, "
         "on a schedule and on train requests, and flips the served version atomically.");
     if (rc == RECO_CONFIG_HELP) return 0;
     if (rc == RECO_CONFIG_ERROR) return 2;
@@ -210,7 +238,16 @@ int main(int argc, char **argv)
                    .interval = 300,
                    .top_k = 50,
                    .lease_ms = 60000,
-                   .threads = 2};
+                   .threads = 2,
+                   .full_every = 12,
+                   .cache_events = 50000000,
+                   .shrinkage = 10,
+                   .half_life_days = 30,
+                   .min_support = 2,
+                   .max_basket_items = 100,
+                   .similar_users_top_k = 20,
+                   .similar_users_max_item_users = 2000,
+                   .content_max_term_items = 10000};
     int exit_code = parse_options(argc, argv, &o);
     if (exit_code >= 0) return exit_code;
     reco_log_level_t level;
@@ -231,7 +268,16 @@ int main(int argc, char **argv)
                                     .lease_ms = o.lease_ms,
                                     .top_k = (size_t)o.top_k,
                                     .threads = (int)o.threads,
-                                    .stop = &stop_requested};
+                                    .stop = &stop_requested,
+                                    .full_every = (unsigned)o.full_every,
+                                    .shrinkage = (double)o.shrinkage,
+                                    .cooccur_half_life_ms = o.half_life_days * 86400000LL,
+                                    .min_support = (size_t)o.min_support,
+                                    .max_basket_items = (size_t)o.max_basket_items,
+                                    .similar_users_top_k = (size_t)o.similar_users_top_k,
+                                    .similar_users_max_item_users =
+                                        (size_t)o.similar_users_max_item_users,
+                                    .content_max_term_items = (size_t)o.content_max_term_items};
     t.build.store = reco_store_new(o.redis, REDIS_TIMEOUT_MS);
     if (!t.build.store) {
         reco_error("--redis: '%s' is not host:port", o.redis);
@@ -241,13 +287,21 @@ int main(int argc, char **argv)
         reco_store_destroy(&t.build.store);
         return 1;
     }
-    reco_info("trainer %s starting (redis %s, top-k %ld, threads %ld, lease %ld ms)", owner,
-              o.redis, o.top_k, o.threads, o.lease_ms);
+    if (o.cache_events > 0 && !(t.build.cache = reco_event_cache_new((size_t)o.cache_events))) {
+        reco_error("out of memory");
+        reco_notifier_destroy(&t.build.notifier);
+        reco_store_destroy(&t.build.store);
+        return 1;
+    }
+    reco_info("trainer %s starting (redis %s, top-k %ld, threads %ld, lease %ld ms, full read "
+              "every %ld builds)",
+              owner, o.redis, o.top_k, o.threads, o.lease_ms, o.full_every);
     if (o.once)
         exit_code = run_once(&t, o.tenant);
     else
         run_daemon(&t);
     reco_notifier_destroy(&t.build.notifier);
+    reco_event_cache_destroy(&t.build.cache);
     reco_store_destroy(&t.build.store);
     return exit_code < 0 ? 0 : exit_code;
 }

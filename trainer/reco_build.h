@@ -1,10 +1,13 @@
 /* reco_build — one full rebuild of one tenant: lease, read, compute, write, flip, notify.
  *
  * Steps: take the tenant's lease (skip if another trainer holds it); read the tenant's action
- * weights (reco_weights) and the event stream into a matrix (reco_dataset); build `popular`, then
- * `item-to-item` (reco_models), each under its own version number, written and flipped by
- * reco_publish; announce each flip (reco_notify); release the lease. The lease is renewed between and during the steps. A failure of a model leaves that
- * model's current version serving and stops the build. One info line per tenant sums it up.
+ * weights (reco_weights) and bring its event log up to date (reco_dataset: only the newer stream
+ * entries when the cache holds the tenant); build every model of docs/models.md (popular and its
+ * windows, trending, item-to-item, also-viewed, also-bought, bought-with, similar-customers,
+ * content), each under its own version number, written and flipped by reco_publish; announce
+ * each flip (reco_notify); release the lease. The lease is renewed between and during the steps.
+ * A failure of a model leaves that model's current version serving and stops the build. One
+ * info line per tenant sums it up, with each model's time.
  *
  * Ownership: the config and everything it points to are borrowed for the duration of the call. */
 #ifndef RECO_BUILD_H
@@ -13,6 +16,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "reco_event_cache.h"
 #include "reco_notify.h"
 #include "reco_store.h"
 
@@ -24,6 +28,15 @@ typedef struct {
     size_t top_k;
     int threads;
     volatile sig_atomic_t *stop; /* non-zero: abandon the build at the next check; may be NULL */
+    reco_event_cache_t *cache;   /* tenants' event logs kept between builds; NULL: read fully */
+    unsigned full_every;         /* read the whole stream every N-th build (0: only when needed) */
+    double shrinkage;            /* λ of also-viewed / also-bought */
+    long long cooccur_half_life_ms; /* their time decay; 0: none */
+    size_t min_support;          /* bought-with: baskets holding a rule's itemset (>= 1) */
+    size_t max_basket_items;     /* bought-with: larger baskets are left out (0: none is) */
+    size_t similar_users_top_k;  /* similar-customers: neighbours per user */
+    size_t similar_users_max_item_users; /* similar-customers: more popular items are ignored */
+    size_t content_max_term_items; /* content: terms of more items are ignored (0: no limit) */
 } reco_build_config_t;
 
 typedef enum {

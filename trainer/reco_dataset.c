@@ -1,7 +1,7 @@
-/* reco_dataset — event stream -> matrix (see reco_dataset.h).
+/* reco_dataset — event stream -> in-memory event log, fully or incrementally (see reco_dataset.h).
  *
- * Only one page of the stream (one XRANGE reply) is held at a time; ids are copied into the
- * builder's intern tables, so memory is O(distinct users + items + pairs), not O(events). */
+ * Only one page of the stream (one XRANGE reply) is held at a time; ids are copied into the log's
+ * intern tables, so memory is the log's (reco_events.h) plus one page. */
 #include "reco_dataset.h"
 
 #include <errno.h>
@@ -38,6 +38,7 @@ int reco_dataset_parse_event(const redisReply *fields, const reco_weights_t *wei
                              reco_stream_event_t *ev, const char **why)
 {
     const redisReply *user = NULL, *item = NULL, *type = NULL, *ts = NULL, *value = NULL;
+    const redisReply *order = NULL, *session = NULL;
     memset(ev, 0, sizeof *ev);
     if (!fields || fields->type != REDIS_REPLY_ARRAY || fields->elements % 2 != 0) {
         *why = "fields are not name/value pairs";
@@ -55,6 +56,10 @@ int reco_dataset_parse_event(const redisReply *fields, const reco_weights_t *wei
             ts = val;
         else if (field_is(name, "value"))
             value = val;
+        else if (field_is(name, "order"))
+            order = val;
+        else if (field_is(name, "session"))
+            session = val;
     }
     long ts_ms = 0;
     double v = 0.0;
@@ -84,12 +89,21 @@ int reco_dataset_parse_event(const redisReply *fields, const reco_weights_t *wei
     ev->item = item->str;
     ev->item_len = item->len;
     ev->ts = ts_ms;
+    if (order && order->type == REDIS_REPLY_STRING && reco_valid_id(order->str, order->len)) {
+        ev->order = order->str;
+        ev->order_len = order->len;
+    }
+    if (session && session->type == REDIS_REPLY_STRING &&
+        reco_valid_id(session->str, session->len)) {
+        ev->session = session->str;
+        ev->session_len = session->len;
+    }
     return 0;
 }
 
-/* Adds every entry of one XRANGE page; copies the last entry id into last. Returns 0 or -1. */
-static int add_page(const redisReply *page, const reco_weights_t *weights, reco_matrix_builder_t *b,
-                    reco_dataset_stats_t *stats, char *last, size_t last_size)
+/* Appends every entry of one XRANGE page to the log. Returns 0 or -1 (out of memory). */
+static int add_page(const redisReply *page, const reco_weights_t *weights, reco_events_t *log,
+                    reco_dataset_stats_t *stats)
 {
     for (size_t e = 0; e < page->elements; e++) {
         const redisReply *entry = page->element[e];
@@ -98,21 +112,18 @@ static int add_page(const redisReply *page, const reco_weights_t *weights, reco_
             stats->skipped++;
             continue;
         }
-        const char *id = entry->element[0]->str;
-        snprintf(last, last_size, "%s", id);
         reco_stream_event_t ev;
         const char *why = NULL;
         int parsed = reco_dataset_parse_event(entry->element[1], weights, &ev, &why);
         if (parsed != 0) {
-            reco_debug("skipping stream entry %s: %s", id, why);
+            reco_debug("skipping stream entry %s: %s", entry->element[0]->str, why);
             if (parsed < 0)
                 stats->skipped++;
             else
                 stats->unregistered++;
             continue;
         }
-        if (reco_matrix_builder_add(b, ev.user, ev.user_len, ev.item, ev.item_len, ev.weight) !=
-            0) {
+        if (reco_events_append(log, &ev) != 0) {
             reco_error("out of memory reading events");
             return -1;
         }
@@ -121,45 +132,179 @@ static int add_page(const redisReply *page, const reco_weights_t *weights, reco_
     return 0;
 }
 
-int reco_dataset_load(reco_store_t *st, const char *tenant, const reco_weights_t *weights,
-                      reco_matrix_t **out, reco_dataset_stats_t *stats,
+/* The last entry id of a page, copied into last. 0, or -1 if the page has none. */
+static int last_entry_id(const redisReply *page, char *last, size_t size)
+{
+    for (size_t e = page->elements; e-- > 0;) {
+        const redisReply *entry = page->element[e];
+        if (entry->type == REDIS_REPLY_ARRAY && entry->elements >= 1 &&
+            entry->element[0]->type == REDIS_REPLY_STRING && entry->element[0]->len < size) {
+            snprintf(last, size, "%s", entry->element[0]->str);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* What XINFO STREAM says. has_counters: Redis >= 7 gave entries-added and max-deleted-entry-id. */
+typedef struct {
+    long long length, entries_added;
+    char last_generated[RECO_STREAM_ID_MAX], max_deleted[RECO_STREAM_ID_MAX];
+    int has_counters, exists;
+} stream_info_t;
+
+static void copy_id(char *dst, const redisReply *v)
+{
+    if (v->type == REDIS_REPLY_STRING && v->len < RECO_STREAM_ID_MAX)
+        snprintf(dst, RECO_STREAM_ID_MAX, "%s", v->str);
+}
+
+/* XINFO STREAM key. 0 (a missing key is an existing, empty stream: exists = 0), or -1 (logged). */
+static int stream_info(reco_store_t *st, const char *tenant, const char *key, stream_info_t *info)
+{
+    memset(info, 0, sizeof *info);
+    snprintf(info->last_generated, sizeof info->last_generated, "0-0");
+    redisReply *r = reco_store_command(st, "XINFO STREAM %s", key);
+    if (r && r->type == REDIS_REPLY_ERROR && strstr(r->str, "no such key")) {
+        freeReplyObject(r);
+        info->has_counters = 1;
+        snprintf(info->max_deleted, sizeof info->max_deleted, "0-0");
+        return 0;
+    }
+    if (!r || r->type != REDIS_REPLY_ARRAY) {
+        reco_error("tenant %s: XINFO STREAM %s failed: %s", tenant, key,
+                   r && r->type == REDIS_REPLY_ERROR ? r->str : reco_store_errstr(st));
+        if (r) freeReplyObject(r);
+        return -1;
+    }
+    int seen = 0;
+    for (size_t k = 0; k + 1 < r->elements; k += 2) {
+        const redisReply *name = r->element[k], *v = r->element[k + 1];
+        if (field_is(name, "length") && v->type == REDIS_REPLY_INTEGER)
+            info->length = v->integer;
+        else if (field_is(name, "last-generated-id"))
+            copy_id(info->last_generated, v);
+        else if (field_is(name, "max-deleted-entry-id")) {
+            copy_id(info->max_deleted, v);
+            seen |= 1;
+        } else if (field_is(name, "entries-added") && v->type == REDIS_REPLY_INTEGER) {
+            info->entries_added = v->integer;
+            seen |= 2;
+        }
+    }
+    freeReplyObject(r);
+    info->exists = 1;
+    info->has_counters = seen == 3;
+    return 0;
+}
+
+int reco_dataset_weights_same(const reco_weights_t *a, const reco_weights_t *b)
+{
+    for (int t = 0; t < RECO_EVENT_TYPE_COUNT; t++)
+        if (reco_weights_builtin(a, t) != reco_weights_builtin(b, t)) return 0;
+    size_t n = reco_weights_custom(a);
+    if (n != reco_weights_custom(b)) return 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *na, *nb;
+        double wa, wb;
+        reco_weights_custom_at(a, i, &na, &wa);
+        reco_weights_custom_at(b, i, &nb, &wb);
+        if (wa != wb || strcmp(na, nb) != 0) return 0;
+    }
+    return 1;
+}
+
+void reco_dataset_state_clear(reco_dataset_state_t *s)
+{
+    reco_events_destroy(&s->events);
+    reco_weights_destroy(&s->weights);
+    memset(s, 0, sizeof *s);
+}
+
+/* Why the next read must start from the beginning, or NULL when reading on will do. */
+static const char *full_read_reason(const reco_dataset_state_t *s, const reco_weights_t *weights,
+                                    unsigned full_every, const stream_info_t *info)
+{
+    if (!s->events) return "first read";
+    if (!info->has_counters) return "no deletion counters in XINFO (Redis < 7)";
+    if (full_every > 0 && s->reads_since_full + 1 >= full_every) return "scheduled";
+    if (!reco_dataset_weights_same(s->weights, weights)) return "action weights changed";
+    if (info->entries_added < s->entries_added) return "stream re-created";
+    if (strcmp(info->max_deleted, s->max_deleted) != 0 ||
+        info->length != s->length + (info->entries_added - s->entries_added))
+        return "events deleted";
+    return NULL;
+}
+
+/* Reads pages from start (inclusive "-" or exclusive "(<id>") to end into the log. */
+static int read_pages(reco_store_t *st, const char *tenant, const char *key, const char *from,
+                      const char *end, reco_dataset_state_t *state, reco_dataset_stats_t *stats,
                       reco_dataset_page_fn after_page, void *ctx)
 {
-    char key[RECO_KEY_MAX], start[80] = "-", last[64] = "";
-    memset(stats, 0, sizeof *stats);
-    *out = NULL;
-    if (reco_key_events(key, sizeof key, tenant) < 0) return -1;
-    reco_matrix_builder_t *b = reco_matrix_builder_new();
-    if (!b) return -1;
+    char start[RECO_STREAM_ID_MAX + 1], last[RECO_STREAM_ID_MAX];
+    snprintf(start, sizeof start, "%s", from);
     for (;;) {
         redisReply *page =
-            reco_store_command(st, "XRANGE %s %s + COUNT %d", key, start, RECO_DATASET_PAGE);
+            reco_store_command(st, "XRANGE %s %s %s COUNT %d", key, start, end, RECO_DATASET_PAGE);
         if (!page || page->type != REDIS_REPLY_ARRAY) {
             reco_error("tenant %s: XRANGE %s failed: %s", tenant, key,
                        page && page->type == REDIS_REPLY_ERROR ? page->str : reco_store_errstr(st));
             if (page) freeReplyObject(page);
-            reco_matrix_builder_destroy(&b);
             return -1;
         }
         size_t n = page->elements;
-        int rc = add_page(page, weights, b, stats, last, sizeof last);
+        int rc = add_page(page, state->weights, state->events, stats);
+        if (rc == 0 && n > 0 && last_entry_id(page, last, sizeof last) != 0) n = 0;
         freeReplyObject(page);
-        if (rc != 0) {
-            reco_matrix_builder_destroy(&b);
-            return -1;
-        }
-        if (n < RECO_DATASET_PAGE) break;
+        if (rc != 0) return -1;
+        if (n < RECO_DATASET_PAGE) return 0;
         if (after_page && after_page(ctx) != 0) {
             reco_debug("tenant %s: reading events abandoned", tenant);
-            reco_matrix_builder_destroy(&b);
             return -1;
         }
         snprintf(start, sizeof start, "(%s", last);
     }
-    *out = reco_matrix_builder_finish(&b);
-    if (!*out) {
-        reco_error("tenant %s: out of memory building the matrix", tenant);
+}
+
+int reco_dataset_refresh(reco_store_t *st, const char *tenant, reco_weights_t **weights,
+                         unsigned full_every, reco_dataset_state_t *state,
+                         reco_dataset_stats_t *stats, reco_dataset_page_fn after_page, void *ctx)
+{
+    char key[RECO_KEY_MAX], from[RECO_STREAM_ID_MAX + 1] = "-";
+    stream_info_t info;
+    memset(stats, 0, sizeof *stats);
+    if (reco_key_events(key, sizeof key, tenant) < 0 || stream_info(st, tenant, key, &info) != 0) {
+        reco_weights_destroy(weights);
+        reco_dataset_state_clear(state);
         return -1;
     }
+    stats->why_full = full_read_reason(state, *weights, full_every, &info);
+    stats->full = stats->why_full != NULL;
+    if (stats->full) {
+        reco_dataset_state_clear(state);
+        state->events = reco_events_new();
+    } else {
+        snprintf(from, sizeof from, "(%s", state->last_id);
+    }
+    reco_weights_destroy(&state->weights);
+    state->weights = *weights;
+    *weights = NULL;
+    int rc = state->events ? 0 : -1;
+    /* room for what the stream holds now (a failure here only means growing as we go) */
+    long long more = stats->full ? info.length : info.length - state->length;
+    if (rc == 0 && more > 0)
+        (void)reco_events_reserve(state->events, reco_events_count(state->events) + (size_t)more);
+    if (rc == 0 && info.exists)
+        rc = read_pages(st, tenant, key, from, info.last_generated, state, stats, after_page, ctx);
+    if (rc != 0) {
+        reco_dataset_state_clear(state);
+        return -1;
+    }
+    snprintf(state->last_id, sizeof state->last_id, "%s", info.last_generated);
+    snprintf(state->max_deleted, sizeof state->max_deleted, "%s", info.max_deleted);
+    state->length = info.length;
+    state->entries_added = info.entries_added;
+    state->reads_since_full = stats->full ? 0 : state->reads_since_full + 1;
+    stats->total = reco_events_count(state->events);
     return 0;
 }

@@ -7,7 +7,12 @@
  *
  * finish() renumbers users and items in id order, merges the triples once more, lays them out as
  * CSR, and transposes that into CSC (a counting sort by item, which keeps users ascending inside
- * each column because rows are visited in user order). */
+ * each column because rows are visited in user order).
+ *
+ * from_events() needs no interning (the caller's events are numbered in id order already): two
+ * stable counting sorts (by item, then by user) put the events in (user, item, event) order, so
+ * each pair's weights are summed in event order, and the CSR is read off that run by run. Its
+ * ids are borrowed from the caller (borrowed_ids), so destroy leaves them alone. */
 #include "reco_matrix.h"
 
 #include <stdlib.h>
@@ -172,7 +177,7 @@ static int intern_freeze(intern_table_t *t, uint32_t *rank, const char ***ids, s
     *lens = malloc((t->n ? t->n : 1) * sizeof **lens);
     *arena = malloc(t->bytes ? t->bytes : 1);
     if (!*ids || !*lens || !*arena) return -1;
-    qsort(t->by_index, t->n, sizeof *t->by_index, entry_compare);
+    if (t->n > 1) qsort(t->by_index, t->n, sizeof *t->by_index, entry_compare);
     size_t off = 0;
     for (size_t p = 0; p < t->n; p++) {
         intern_entry_t *e = t->by_index[p];
@@ -249,14 +254,138 @@ reco_matrix_t *reco_matrix_builder_finish(reco_matrix_builder_t **bp)
     return m;
 }
 
+/* ---- from events ----------------------------------------------------------------------- */
+
+/* Stable counting sort of idx[0 .. n) by key[idx[k]] (< n_keys) into out. */
+static int counting_sort(const uint32_t *idx, size_t n, const uint32_t *key, size_t n_keys,
+                         uint32_t *out)
+{
+    size_t *start = calloc(n_keys + 1, sizeof *start);
+    if (!start) return -1;
+    for (size_t k = 0; k < n; k++)
+        start[key[idx[k]] + 1]++;
+    for (size_t v = 0; v < n_keys; v++)
+        start[v + 1] += start[v];
+    for (size_t k = 0; k < n; k++)
+        out[start[key[idx[k]]]++] = idx[k];
+    free(start);
+    return 0;
+}
+
+/* The kept event indices sorted by (user, item, event index). NULL when out of memory. */
+static uint32_t *events_by_pair(const reco_matrix_source_t *src, size_t *n_kept)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < src->n_events; k++)
+        n += !src->keep || src->keep[k];
+    uint32_t *kept = malloc((n ? n : 1) * sizeof *kept);
+    uint32_t *sorted = malloc((n ? n : 1) * sizeof *sorted);
+    if (!kept || !sorted) {
+        free(kept);
+        free(sorted);
+        return NULL;
+    }
+    size_t at = 0;
+    for (size_t k = 0; k < src->n_events; k++)
+        if (!src->keep || src->keep[k]) kept[at++] = (uint32_t)k;
+    int rc = counting_sort(kept, n, src->item, src->n_items, sorted);
+    if (rc == 0) rc = counting_sort(sorted, n, src->user, src->n_users, kept);
+    free(sorted);
+    if (rc != 0) {
+        free(kept);
+        return NULL;
+    }
+    *n_kept = n;
+    return kept;
+}
+
+/* Fills the CSR arrays from the sorted events, summing each pair's weights in event order. */
+static int fill_rows(reco_matrix_t *m, const reco_matrix_source_t *src, const uint32_t *ord,
+                     size_t n)
+{
+    size_t nnz = 0;
+    for (size_t k = 0; k < n; k++)
+        nnz += k == 0 || src->user[ord[k]] != src->user[ord[k - 1]] ||
+               src->item[ord[k]] != src->item[ord[k - 1]];
+    m->nnz = nnz;
+    m->user_ptr = calloc(m->n_users + 1, sizeof *m->user_ptr);
+    m->user_items = malloc((nnz ? nnz : 1) * sizeof *m->user_items);
+    m->user_weights = malloc((nnz ? nnz : 1) * sizeof *m->user_weights);
+    if (!m->user_ptr || !m->user_items || !m->user_weights) return -1;
+    size_t p = 0;
+    for (size_t k = 0; k < n; k++) {
+        uint32_t u = src->user[ord[k]], i = src->item[ord[k]];
+        if (k > 0 && u == src->user[ord[k - 1]] && i == src->item[ord[k - 1]]) {
+            m->user_weights[p - 1] += src->weight[ord[k]];
+            continue;
+        }
+        m->user_items[p] = i;
+        m->user_weights[p++] = src->weight[ord[k]];
+        m->user_ptr[u + 1]++;
+    }
+    for (size_t u = 0; u < m->n_users; u++)
+        m->user_ptr[u + 1] += m->user_ptr[u];
+    return 0;
+}
+
+/* Transposes CSR into CSC (users stay ascending within each column). */
+static int fill_columns(reco_matrix_t *m)
+{
+    size_t nnz = m->nnz ? m->nnz : 1;
+    m->item_ptr = calloc(m->n_items + 1, sizeof *m->item_ptr);
+    m->item_users = malloc(nnz * sizeof *m->item_users);
+    m->item_weights = malloc(nnz * sizeof *m->item_weights);
+    size_t *next = malloc((m->n_items ? m->n_items : 1) * sizeof *next);
+    if (!m->item_ptr || !m->item_users || !m->item_weights || !next) {
+        free(next);
+        return -1;
+    }
+    for (size_t p = 0; p < m->nnz; p++)
+        m->item_ptr[m->user_items[p] + 1]++;
+    for (size_t i = 0; i < m->n_items; i++)
+        m->item_ptr[i + 1] += m->item_ptr[i];
+    memcpy(next, m->item_ptr, m->n_items * sizeof *next);
+    for (size_t u = 0; u < m->n_users; u++)
+        for (size_t p = m->user_ptr[u]; p < m->user_ptr[u + 1]; p++) {
+            size_t slot = next[m->user_items[p]]++;
+            m->item_users[slot] = (uint32_t)u;
+            m->item_weights[slot] = m->user_weights[p];
+        }
+    free(next);
+    return 0;
+}
+
+reco_matrix_t *reco_matrix_from_events(const reco_matrix_source_t *src)
+{
+    if (src->n_events > UINT32_MAX) return NULL;
+    reco_matrix_t *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    m->borrowed_ids = 1;
+    m->n_users = src->n_users;
+    m->n_items = src->n_items;
+    m->user_ids = (const char **)src->user_ids;
+    m->user_id_lens = (size_t *)src->user_id_lens;
+    m->item_ids = (const char **)src->item_ids;
+    m->item_id_lens = (size_t *)src->item_id_lens;
+    size_t n = 0;
+    uint32_t *ord = events_by_pair(src, &n);
+    int ok = ord && fill_rows(m, src, ord, n) == 0;
+    free(ord);
+    if (ok) ok = fill_columns(m) == 0;
+    if (!ok) reco_matrix_destroy(&m);
+    return m;
+}
+
 void reco_matrix_destroy(reco_matrix_t **mp)
 {
     if (!mp || !*mp) return;
     reco_matrix_t *m = *mp;
-    free(m->user_ids);
-    free(m->user_id_lens);
-    free(m->item_ids);
-    free(m->item_id_lens);
+    if (!m->borrowed_ids) {
+        free(m->user_ids);
+        free(m->user_id_lens);
+        free(m->item_ids);
+        free(m->item_id_lens);
+    }
     free(m->user_arena);
     free(m->item_arena);
     free(m->user_ptr);

@@ -34,6 +34,7 @@ typedef struct {
     double *item_weights; /* nnz */
     /* private: the id bytes the id pointers point into */
     char *user_arena, *item_arena;
+    int borrowed_ids; /* private: ids belong to someone else (reco_matrix_from_events) */
 } reco_matrix_t;
 
 typedef struct reco_matrix_builder reco_matrix_builder_t;
@@ -47,6 +48,27 @@ int reco_matrix_builder_add(reco_matrix_builder_t *b, const char *user, size_t u
 /* Takes the builder (freed, *b set to NULL) and returns the matrix; NULL when out of memory. */
 reco_matrix_t *reco_matrix_builder_finish(reco_matrix_builder_t **b);
 void reco_matrix_builder_destroy(reco_matrix_builder_t **b);
+
+/* What reco_matrix_from_events reads: n_events events (user[k], item[k], weight[k]) over users
+ * and items already numbered in id byte order, whose ids are given (and borrowed: they must
+ * outlive the matrix). keep (may be NULL: all) leaves out the events with keep[k] == 0. */
+typedef struct {
+    size_t n_users, n_items;
+    const char *const *user_ids;
+    const size_t *user_id_lens;
+    const char *const *item_ids;
+    const size_t *item_id_lens;
+    size_t n_events;
+    const uint32_t *user, *item; /* < n_users, < n_items */
+    const double *weight;
+    const uint8_t *keep;
+} reco_matrix_source_t;
+
+/* A matrix of every user and item of src (those without a kept event have empty rows or
+ * columns), each (user, item) pair's weight being the sum of its kept events' weights, added
+ * in event order (so the result does not depend on anything but the events). NULL when out of
+ * memory or n_events > UINT32_MAX. Memory while building: the matrix plus 8 bytes per kept event. */
+reco_matrix_t *reco_matrix_from_events(const reco_matrix_source_t *src);
 
 void reco_matrix_destroy(reco_matrix_t **m);
 

@@ -1,12 +1,12 @@
-/* reco_models — popularity and item-to-item cosine similarity (see reco_models.h).
+/* reco_models — popularity and cosine similarity between columns (see reco_models.h).
  *
- * Item-to-item threading: the items are cut into contiguous ranges of about equal estimated work
- * (the work for item i is Σ_{u ∈ i} |items of u|), one range per thread. Each worker owns its
- * accumulator, its top-K heap and its output buffer, and writes counts[i] only for its own items,
- * so workers share nothing writable. Because ranges are contiguous and ascending, concatenating
- * the workers' buffers in range order yields the final per-item layout.
+ * Cosine threading: the columns (items for item-to-item) are cut into contiguous ranges of about
+ * equal estimated work (the work for column i is Σ_{r ∈ i} |columns of r|), one range per thread.
+ * Each worker owns its accumulator, its top-K heap and its output buffer, and writes counts[i]
+ * only for its own columns, so workers share nothing writable. Because ranges are contiguous and
+ * ascending, concatenating the workers' buffers in range order yields the final layout.
  *
- * Determinism: for a given item the accumulator sums over the item's users in ascending user
+ * Determinism: for a given column the accumulator sums over the column's rows in ascending row
  * order, so sim(i, j) and sim(j, i) are the same double, and no result depends on scheduling. */
 #include "reco_models.h"
 
@@ -14,6 +14,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,11 +26,45 @@ static int ranks_before(const reco_scored_t *a, const reco_scored_t *b)
     return a->item < b->item;
 }
 
+int reco_scored_before(const reco_scored_t *a, const reco_scored_t *b)
+{
+    return ranks_before(a, b);
+}
+
 static int scored_compare(const void *pa, const void *pb)
 {
     const reco_scored_t *a = pa, *b = pb;
     if (ranks_before(a, b)) return -1;
     return ranks_before(b, a) ? 1 : 0;
+}
+
+void reco_scored_sort(reco_scored_t *e, size_t n)
+{
+    if (n > 1) qsort(e, n, sizeof *e, scored_compare);
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void reco_ticker_init(reco_ticker_t *t, reco_tick_fn tick, void *ctx, int interval_ms)
+{
+    *t = (reco_ticker_t){.tick = tick, .ctx = ctx, .interval_ms = interval_ms > 0 ? interval_ms : 1000};
+    t->next_ms = monotonic_ms() + t->interval_ms;
+}
+
+int reco_ticker_check(reco_ticker_t *t)
+{
+    if (t->cancelled) return 1;
+    if (!t->tick || (++t->calls & 1023) != 0) return 0;
+    int64_t now = monotonic_ms();
+    if (now < t->next_ms) return 0;
+    t->next_ms = now + t->interval_ms;
+    if (t->tick(t->ctx) != 0) t->cancelled = 1;
+    return t->cancelled;
 }
 
 int reco_model_popular(const reco_matrix_t *m, reco_scored_t **out, size_t *n)
@@ -56,20 +91,23 @@ int reco_model_popular(const reco_matrix_t *m, reco_scored_t **out, size_t *n)
     return 0;
 }
 
-/* ---- item-to-item ---------------------------------------------------------------------- */
+/* ---- cosine top-K between columns (item-to-item, user-to-user, content) ------------------- */
 
 typedef struct {
-    const reco_matrix_t *m;
+    const reco_cosine_input_t *in;
     const double *norms;
     size_t top_k;
-    size_t first, last;  /* items [first, last) */
-    uint32_t *counts;    /* shared, n_items; this worker writes [first, last) only */
+    double shrinkage;
+    size_t max_row;      /* rows with more entries are ignored; SIZE_MAX: none */
+    size_t first, last;  /* columns [first, last) */
+    uint32_t *counts;    /* shared, n_cols; this worker writes [first, last) only */
     atomic_int *cancel;  /* shared */
-    double *acc;         /* n_items */
-    uint32_t *stamp;     /* n_items: stamp[j] == i + 1 when acc[j] holds a sum for item i */
-    uint32_t *touched;   /* n_items */
+    double *acc;         /* n_cols */
+    uint32_t *common;    /* n_cols when shrinkage > 0: rows with a non-zero weight on both */
+    uint32_t *stamp;     /* n_cols: stamp[j] == i + 1 when acc[j] holds a sum for column i */
+    uint32_t *touched;   /* n_cols */
     reco_scored_t *heap; /* top_k: a min-heap, the worst kept entry at the root */
-    reco_scored_t *out;  /* this worker's neighbour lists, in item order */
+    reco_scored_t *out;  /* this worker's neighbour lists, in column order */
     size_t n_out, cap_out;
     int failed;
 } worker_t;
@@ -107,25 +145,28 @@ static void heap_offer(reco_scored_t *h, size_t *n, size_t k, reco_scored_t e)
     }
 }
 
-/* Accumulates Σ_u w_ui·w_uj for every j ≠ i co-occurring with i; returns the touched count. */
+/* Accumulates Σ_r w_ri·w_rj for every column j ≠ i sharing a row with i (and, with shrinkage,
+ * the number of rows where both weights are non-zero); returns the touched count. */
 static size_t accumulate(worker_t *w, size_t i)
 {
-    const reco_matrix_t *m = w->m;
+    const reco_cosine_input_t *in = w->in;
     uint32_t mark = (uint32_t)i + 1;
     size_t n_touched = 0;
-    for (size_t p = m->item_ptr[i]; p < m->item_ptr[i + 1]; p++) {
-        uint32_t u = m->item_users[p];
-        double wui = m->item_weights[p];
-        if (wui == 0.0) continue;
-        for (size_t q = m->user_ptr[u]; q < m->user_ptr[u + 1]; q++) {
-            uint32_t j = m->user_items[q];
+    for (size_t p = in->col_ptr[i]; p < in->col_ptr[i + 1]; p++) {
+        uint32_t r = in->col_rows[p];
+        double wri = in->col_weights[p];
+        if (wri == 0.0 || in->row_ptr[r + 1] - in->row_ptr[r] > w->max_row) continue;
+        for (size_t q = in->row_ptr[r]; q < in->row_ptr[r + 1]; q++) {
+            uint32_t j = in->row_cols[q];
             if (j == i) continue;
             if (w->stamp[j] != mark) {
                 w->stamp[j] = mark;
                 w->acc[j] = 0.0;
+                if (w->common) w->common[j] = 0;
                 w->touched[n_touched++] = j;
             }
-            w->acc[j] += wui * m->user_weights[q];
+            w->acc[j] += wri * in->row_weights[q];
+            if (w->common && in->row_weights[q] != 0.0) w->common[j]++;
         }
     }
     return n_touched;
@@ -144,7 +185,7 @@ static int out_reserve(worker_t *w, size_t more)
     return 0;
 }
 
-/* Computes item i's neighbour list and appends it to w->out. */
+/* Computes column i's neighbour list and appends it to w->out. */
 static int neighbours_of(worker_t *w, size_t i)
 {
     w->counts[i] = 0;
@@ -155,6 +196,7 @@ static int neighbours_of(worker_t *w, size_t i)
         uint32_t j = w->touched[t];
         if (w->norms[j] == 0.0) continue;
         double sim = w->acc[j] / (ni * w->norms[j]);
+        if (w->common) sim *= (double)w->common[j] / ((double)w->common[j] + w->shrinkage);
         if (sim > 0.0)
             heap_offer(w->heap, &n_heap, w->top_k, (reco_scored_t){.item = j, .score = sim});
     }
@@ -181,65 +223,76 @@ static void *worker_run(void *arg)
     return NULL;
 }
 
-static double *item_norms(const reco_matrix_t *m)
+static int row_ignored(const reco_cosine_input_t *in, uint32_t r, size_t max_row)
 {
-    double *norms = malloc((m->n_items ? m->n_items : 1) * sizeof *norms);
+    return in->row_ptr[r + 1] - in->row_ptr[r] > max_row;
+}
+
+static double *column_norms(const reco_cosine_input_t *in, size_t max_row)
+{
+    double *norms = malloc((in->n_cols ? in->n_cols : 1) * sizeof *norms);
     if (!norms) return NULL;
-    for (size_t i = 0; i < m->n_items; i++) {
+    for (size_t i = 0; i < in->n_cols; i++) {
         double s = 0.0;
-        for (size_t p = m->item_ptr[i]; p < m->item_ptr[i + 1]; p++)
-            s += m->item_weights[p] * m->item_weights[p];
+        for (size_t p = in->col_ptr[i]; p < in->col_ptr[i + 1]; p++)
+            if (!row_ignored(in, in->col_rows[p], max_row))
+                s += in->col_weights[p] * in->col_weights[p];
         norms[i] = sqrt(s);
     }
     return norms;
 }
 
-/* The estimated cost of item i's list: one step per (user of i, item of that user) pair. */
-static double item_work(const reco_matrix_t *m, size_t i)
+/* The estimated cost of column i's list: one step per (row of i, column of that row) pair. */
+static double column_work(const reco_cosine_input_t *in, size_t i, size_t max_row)
 {
     double work = 1.0;
-    for (size_t p = m->item_ptr[i]; p < m->item_ptr[i + 1]; p++) {
-        uint32_t u = m->item_users[p];
-        work += 1.0 + (double)(m->user_ptr[u + 1] - m->user_ptr[u]);
+    for (size_t p = in->col_ptr[i]; p < in->col_ptr[i + 1]; p++) {
+        uint32_t r = in->col_rows[p];
+        if (!row_ignored(in, r, max_row)) work += 1.0 + (double)(in->row_ptr[r + 1] - in->row_ptr[r]);
     }
     return work;
 }
 
-/* Cuts [0, n_items) into `threads` contiguous ranges of about equal work; bounds[t]..bounds[t+1].
+/* Cuts [0, n_cols) into `threads` contiguous ranges of about equal work; bounds[t]..bounds[t+1].
  */
-static void split_work(const reco_matrix_t *m, int threads, size_t *bounds)
+static void split_work(const reco_cosine_input_t *in, int threads, size_t max_row, size_t *bounds)
 {
     double total = 0.0, done = 0.0;
-    for (size_t i = 0; i < m->n_items; i++)
-        total += item_work(m, i);
+    for (size_t i = 0; i < in->n_cols; i++)
+        total += column_work(in, i, max_row);
     bounds[0] = 0;
     size_t i = 0;
     for (int t = 1; t < threads; t++) {
         double target = total * t / threads;
-        while (i < m->n_items && done < target)
-            done += item_work(m, i++);
+        while (i < in->n_cols && done < target)
+            done += column_work(in, i++, max_row);
         bounds[t] = i;
     }
-    bounds[threads] = m->n_items;
+    bounds[threads] = in->n_cols;
 }
 
-static int worker_init(worker_t *w, const reco_matrix_t *m, size_t top_k)
+static int worker_init(worker_t *w, size_t n_cols, size_t top_k)
 {
-    size_t n = m->n_items ? m->n_items : 1;
+    size_t n = n_cols ? n_cols : 1;
     w->acc = malloc(n * sizeof *w->acc);
     w->stamp = calloc(n, sizeof *w->stamp);
     w->touched = malloc(n * sizeof *w->touched);
     w->heap = malloc(top_k * sizeof *w->heap);
-    return (w->acc && w->stamp && w->touched && w->heap) ? 0 : -1;
+    if (w->shrinkage > 0.0) w->common = malloc(n * sizeof *w->common);
+    return (w->acc && w->stamp && w->touched && w->heap && (w->shrinkage <= 0.0 || w->common))
+               ? 0
+               : -1;
 }
 
 static void worker_free_scratch(worker_t *w)
 {
     free(w->acc);
+    free(w->common);
     free(w->stamp);
     free(w->touched);
     free(w->heap);
     w->acc = NULL;
+    w->common = NULL;
     w->stamp = NULL;
     w->touched = NULL;
     w->heap = NULL;
@@ -265,18 +318,18 @@ static void join_ticking(pthread_t thread, const reco_item_to_item_options_t *op
 }
 
 /* Concatenates the workers' buffers into out. */
-static int gather(const reco_matrix_t *m, worker_t *workers, int threads, const uint32_t *counts,
+static int gather(size_t n_cols, worker_t *workers, int threads, const uint32_t *counts,
                   reco_neighbours_t *out)
 {
-    out->n_items = m->n_items;
-    out->ptr = malloc((m->n_items + 1) * sizeof *out->ptr);
+    out->n_items = n_cols;
+    out->ptr = malloc((n_cols + 1) * sizeof *out->ptr);
     size_t total = 0;
     for (int t = 0; t < threads; t++)
         total += workers[t].n_out;
     out->entries = malloc((total ? total : 1) * sizeof *out->entries);
     if (!out->ptr || !out->entries) return -1;
     out->ptr[0] = 0;
-    for (size_t i = 0; i < m->n_items; i++) {
+    for (size_t i = 0; i < n_cols; i++) {
         out->ptr[i + 1] = out->ptr[i] + counts[i];
         out->n_lists += counts[i] > 0;
     }
@@ -290,51 +343,94 @@ static int gather(const reco_matrix_t *m, worker_t *workers, int threads, const 
     return 0;
 }
 
-int reco_model_item_to_item(const reco_matrix_t *m, const reco_item_to_item_options_t *opts,
-                            reco_neighbours_t *out)
+/* Starts the workers, waits for them (ticking), and gathers their lists. */
+static int run_workers(const reco_cosine_input_t *in, const reco_item_to_item_options_t *opts,
+                       int threads, worker_t *workers, pthread_t *ids, reco_neighbours_t *out)
 {
-    memset(out, 0, sizeof *out);
-    int threads = opts->threads < 1 ? 1 : opts->threads;
-    if ((size_t)threads > m->n_items) threads = m->n_items ? (int)m->n_items : 1;
     size_t top_k = opts->top_k ? opts->top_k : 1;
+    size_t max_row = opts->max_row_entries ? opts->max_row_entries : SIZE_MAX;
     atomic_int cancel = 0;
-    double *norms = item_norms(m);
-    uint32_t *counts = calloc(m->n_items ? m->n_items : 1, sizeof *counts);
-    worker_t *workers = calloc((size_t)threads, sizeof *workers);
+    double *norms = column_norms(in, max_row);
+    uint32_t *counts = calloc(in->n_cols ? in->n_cols : 1, sizeof *counts);
     size_t *bounds = malloc(((size_t)threads + 1) * sizeof *bounds);
-    pthread_t *ids = calloc((size_t)threads, sizeof *ids);
-    int started = 0, failed = !norms || !counts || !workers || !bounds || !ids;
-    if (!failed) split_work(m, threads, bounds);
+    int started = 0, failed = !norms || !counts || !bounds;
+    if (!failed) split_work(in, threads, max_row, bounds);
     for (int t = 0; !failed && t < threads; t++) {
         worker_t *w = &workers[t];
-        *w = (worker_t){.m = m,
+        *w = (worker_t){.in = in,
                         .norms = norms,
                         .top_k = top_k,
+                        .shrinkage = opts->shrinkage > 0.0 ? opts->shrinkage : 0.0,
+                        .max_row = max_row,
                         .first = bounds[t],
                         .last = bounds[t + 1],
                         .counts = counts,
                         .cancel = &cancel};
-        failed = worker_init(w, m, top_k) != 0 || pthread_create(&ids[t], NULL, worker_run, w) != 0;
+        failed = worker_init(w, in->n_cols, top_k) != 0 ||
+                 pthread_create(&ids[t], NULL, worker_run, w) != 0;
         if (!failed) started++;
     }
     if (failed) atomic_store(&cancel, 1);
     for (int t = 0; t < started; t++)
         join_ticking(ids[t], opts, &cancel);
-    for (int t = 0; workers && t < threads; t++) {
+    for (int t = 0; t < threads; t++) {
         failed |= workers[t].failed;
         worker_free_scratch(&workers[t]);
     }
     failed |= atomic_load(&cancel);
-    if (!failed && gather(m, workers, threads, counts, out) != 0) failed = 1;
+    if (!failed && gather(in->n_cols, workers, threads, counts, out) != 0) failed = 1;
+    free(bounds);
+    free(counts);
+    free(norms);
+    return failed ? -1 : 0;
+}
+
+int reco_model_cosine(const reco_cosine_input_t *in, const reco_item_to_item_options_t *opts,
+                      reco_neighbours_t *out)
+{
+    memset(out, 0, sizeof *out);
+    int threads = opts->threads < 1 ? 1 : opts->threads;
+    if ((size_t)threads > in->n_cols) threads = in->n_cols ? (int)in->n_cols : 1;
+    worker_t *workers = calloc((size_t)threads, sizeof *workers);
+    pthread_t *ids = calloc((size_t)threads, sizeof *ids);
+    int rc = workers && ids ? run_workers(in, opts, threads, workers, ids, out) : -1;
     for (int t = 0; workers && t < threads; t++)
         free(workers[t].out);
     free(workers);
-    free(bounds);
     free(ids);
-    free(counts);
-    free(norms);
-    if (failed) reco_neighbours_clear(out);
-    return failed ? -1 : 0;
+    if (rc != 0) reco_neighbours_clear(out);
+    return rc;
+}
+
+reco_cosine_input_t reco_cosine_items(const reco_matrix_t *m)
+{
+    return (reco_cosine_input_t){.n_cols = m->n_items,
+                                 .n_rows = m->n_users,
+                                 .col_ptr = m->item_ptr,
+                                 .col_rows = m->item_users,
+                                 .col_weights = m->item_weights,
+                                 .row_ptr = m->user_ptr,
+                                 .row_cols = m->user_items,
+                                 .row_weights = m->user_weights};
+}
+
+reco_cosine_input_t reco_cosine_users(const reco_matrix_t *m)
+{
+    return (reco_cosine_input_t){.n_cols = m->n_users,
+                                 .n_rows = m->n_items,
+                                 .col_ptr = m->user_ptr,
+                                 .col_rows = m->user_items,
+                                 .col_weights = m->user_weights,
+                                 .row_ptr = m->item_ptr,
+                                 .row_cols = m->item_users,
+                                 .row_weights = m->item_weights};
+}
+
+int reco_model_item_to_item(const reco_matrix_t *m, const reco_item_to_item_options_t *opts,
+                            reco_neighbours_t *out)
+{
+    reco_cosine_input_t in = reco_cosine_items(m);
+    return reco_model_cosine(&in, opts, out);
 }
 
 void reco_neighbours_clear(reco_neighbours_t *nb)

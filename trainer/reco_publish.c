@@ -44,7 +44,7 @@ struct reco_version {
     int failed;
     int settled; /* committed, or deleted after a failure: nothing to clean up on destroy */
     char errstr[512];
-    /* ZADD scratch: argv points at the key, the score texts and the matrix's item ids */
+    /* ZADD scratch: argv points at the key, the score texts and the members */
     const char *argv[2 + 2 * ZADD_CHUNK];
     size_t lens[2 + 2 * ZADD_CHUNK];
     char scores[ZADD_CHUNK][32];
@@ -135,8 +135,11 @@ const char *reco_version_errstr(const reco_version_t *v)
     return v->errstr[0] ? v->errstr : "no error";
 }
 
-static int write_zset(reco_version_t *v, const char *key, const reco_matrix_t *m,
-                      const reco_scored_t *e, size_t n)
+/* Queues ZADDs of n members: member(k) gives the k-th member's bytes and length. */
+typedef const char *(*member_fn)(const void *ctx, size_t k, size_t *len, double *score);
+
+static int write_zset(reco_version_t *v, const char *key, member_fn member, const void *ctx,
+                      size_t n)
 {
     if (n == 0) return v->failed ? -1 : 0;
     /* index first: whatever part of the version reached Redis can be found and removed */
@@ -149,17 +152,71 @@ static int write_zset(reco_version_t *v, const char *key, const reco_matrix_t *m
         v->argv[argc] = key;
         v->lens[argc++] = strlen(key);
         for (size_t k = 0; k < chunk; k++) {
-            const reco_scored_t *s = &e[at + k];
-            int len = snprintf(v->scores[k], sizeof v->scores[k], "%.17g", s->score);
+            double score;
+            size_t len;
+            const char *m = member(ctx, at + k, &len, &score);
+            int slen = snprintf(v->scores[k], sizeof v->scores[k], "%.17g", score);
             v->argv[argc] = v->scores[k];
-            v->lens[argc++] = (size_t)len;
-            v->argv[argc] = m->item_ids[s->item];
-            v->lens[argc++] = m->item_id_lens[s->item];
+            v->lens[argc++] = (size_t)slen;
+            v->argv[argc] = m;
+            v->lens[argc++] = len;
         }
         if (queue(v, argc, v->argv, v->lens) != 0) return -1;
     }
     v->keys++;
     return 0;
+}
+
+typedef struct {
+    const char *const *ids;
+    const size_t *lens;
+    const reco_scored_t *e;
+} scored_ids_t;
+
+static const char *scored_member(const void *ctx, size_t k, size_t *len, double *score)
+{
+    const scored_ids_t *s = ctx;
+    *score = s->e[k].score;
+    *len = s->lens[s->e[k].item];
+    return s->ids[s->e[k].item];
+}
+
+typedef struct {
+    const char *const *members;
+    const size_t *lens;
+    const double *scores;
+} plain_members_t;
+
+static const char *plain_member(const void *ctx, size_t k, size_t *len, double *score)
+{
+    const plain_members_t *p = ctx;
+    *score = p->scores[k];
+    *len = p->lens[k];
+    return p->members[k];
+}
+
+int reco_version_write_ids(reco_version_t *v, const char *key, const char *const *ids,
+                           const size_t *id_lens, const reco_scored_t *e, size_t n)
+{
+    scored_ids_t ctx = {.ids = ids, .lens = id_lens, .e = e};
+    return write_zset(v, key, scored_member, &ctx, n);
+}
+
+int reco_version_write_members(reco_version_t *v, const char *key, const char *const *members,
+                               const size_t *lens, const double *scores, size_t n)
+{
+    plain_members_t ctx = {.members = members, .lens = lens, .scores = scores};
+    return write_zset(v, key, plain_member, &ctx, n);
+}
+
+const char *reco_version_tenant(const reco_version_t *v)
+{
+    return v->tenant;
+}
+
+const char *reco_version_model(const reco_version_t *v)
+{
+    return v->model;
 }
 
 int reco_version_write_global(reco_version_t *v, const reco_matrix_t *m, const reco_scored_t *e,
@@ -170,7 +227,7 @@ int reco_version_write_global(reco_version_t *v, const reco_matrix_t *m, const r
         fail(v, "write", "key too long");
         return -1;
     }
-    return write_zset(v, key, m, e, n);
+    return reco_version_write_ids(v, key, (const char *const *)m->item_ids, m->item_id_lens, e, n);
 }
 
 int reco_version_write_item(reco_version_t *v, const reco_matrix_t *m, uint32_t item,
@@ -182,7 +239,7 @@ int reco_version_write_item(reco_version_t *v, const reco_matrix_t *m, uint32_t 
         fail(v, "write", "key too long");
         return -1;
     }
-    return write_zset(v, key, m, e, n);
+    return reco_version_write_ids(v, key, (const char *const *)m->item_ids, m->item_id_lens, e, n);
 }
 
 /* Pipelines `command member [arg]` for every member of index_key but index_key itself, then for

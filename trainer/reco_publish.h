@@ -59,6 +59,18 @@ int reco_version_write_global(reco_version_t *v, const reco_matrix_t *m, const r
 int reco_version_write_item(reco_version_t *v, const reco_matrix_t *m, uint32_t item,
                             const reco_scored_t *e, size_t n);
 
+/* Queues ZSET key = {ids[e.item]: e.score}: for lists keyed other than by the matrix's items
+ * (users, catalogue items). key must be one of this version's keys (reco_version_tenant,
+ * reco_version_model and reco_version_number name them). Same contract as above. */
+int reco_version_write_ids(reco_version_t *v, const char *key, const char *const *ids,
+                           const size_t *id_lens, const reco_scored_t *e, size_t n);
+/* Queues ZSET key = {members[k]: scores[k]} (members binary-safe, lens given). */
+int reco_version_write_members(reco_version_t *v, const char *key, const char *const *members,
+                               const size_t *lens, const double *scores, size_t n);
+
+const char *reco_version_tenant(const reco_version_t *v);
+const char *reco_version_model(const reco_version_t *v);
+
 /* Writes meta and index, flips current under the lease, expires the previous version. Returns 0
  * with *previous set (0 if there was none), or -1: current is unchanged and the version's keys
  * have been deleted (best effort). */
