@@ -8,35 +8,9 @@
 
 #include <cmocka.h>
 
+#include "reco_test_reply.h"
+
 #include "reco_weights.h"
-
-#define MAX_FIELDS 24
-
-typedef struct {
-    redisReply array;
-    redisReply items[MAX_FIELDS];
-    redisReply *pointers[MAX_FIELDS];
-} hash_t;
-
-/* Fills h from a NULL-terminated list of field, value strings. */
-static const redisReply *hash_of(hash_t *h, ...)
-{
-    memset(h, 0, sizeof *h);
-    va_list ap;
-    va_start(ap, h);
-    size_t n = 0;
-    for (const char *s; (s = va_arg(ap, const char *)) != NULL && n < MAX_FIELDS; n++) {
-        h->items[n].type = REDIS_REPLY_STRING;
-        h->items[n].str = (char *)s;
-        h->items[n].len = strlen(s);
-        h->pointers[n] = &h->items[n];
-    }
-    va_end(ap);
-    h->array.type = REDIS_REPLY_ARRAY;
-    h->array.elements = n;
-    h->array.element = h->pointers;
-    return &h->array;
-}
 
 static double weight_of(const reco_weights_t *w, const char *type, double value)
 {
@@ -55,8 +29,8 @@ static void assert_unweighted(const reco_weights_t *w, const char *type)
 static void test_defaults(void **state)
 {
     (void)state;
-    hash_t h;
-    reco_weights_t *empty = reco_weights_from_hash(hash_of(&h, NULL), NULL);
+    reco_test_reply_t h;
+    reco_weights_t *empty = reco_weights_from_hash(reco_test_reply_of(&h, NULL), NULL);
     const reco_weights_t *tables[] = {NULL, empty};
     for (size_t i = 0; i < 2; i++) {
         const reco_weights_t *w = tables[i];
@@ -79,9 +53,9 @@ static void test_defaults(void **state)
 static void test_overrides_and_custom_actions(void **state)
 {
     (void)state;
-    hash_t h;
+    reco_test_reply_t h;
     size_t ignored = 99;
-    reco_weights_t *w = reco_weights_from_hash(hash_of(&h, "purchase", "8", "rating", "2", "view",
+    reco_weights_t *w = reco_weights_from_hash(reco_test_reply_of(&h, "purchase", "8", "rating", "2", "view",
                                                        "0", "wishlist", "2.5", "share", "0.25",
                                                        "add-to-list", "4", "zz", "100", NULL),
                                                &ignored);
@@ -106,9 +80,9 @@ static void test_overrides_and_custom_actions(void **state)
 static void test_bad_entries_are_ignored(void **state)
 {
     (void)state;
-    hash_t h;
+    reco_test_reply_t h;
     size_t ignored = 0;
-    reco_weights_t *w = reco_weights_from_hash(hash_of(&h, "Wishlist", "1", "share", "x", "like",
+    reco_weights_t *w = reco_weights_from_hash(reco_test_reply_of(&h, "Wishlist", "1", "share", "x", "like",
                                                        "-1", "cart", "inf", "buy", "nan", "save",
                                                        "", "rate", "2 ", "ok", "1e1", NULL),
                                                &ignored);

@@ -9,62 +9,20 @@
 
 #include <cmocka.h>
 
+#include "reco_test_reply.h"
+
 #include "reco_catalog.h"
 
-#define MAX_FIELDS 24
-
-typedef struct {
-    redisReply array;
-    redisReply items[MAX_FIELDS];
-    redisReply *pointers[MAX_FIELDS];
-} hash_t;
-
-/* Fills h from a NULL-terminated list of field, value strings. */
-static const redisReply *hash_of(hash_t *h, ...)
-{
-    memset(h, 0, sizeof *h);
-    va_list ap;
-    va_start(ap, h);
-    size_t n = 0;
-    for (const char *s; (s = va_arg(ap, const char *)) != NULL && n < MAX_FIELDS; n++) {
-        h->items[n].type = REDIS_REPLY_STRING;
-        h->items[n].str = (char *)s;
-        h->items[n].len = strlen(s);
-        h->pointers[n] = &h->items[n];
-    }
-    va_end(ap);
-    h->array.type = REDIS_REPLY_ARRAY;
-    h->array.elements = n;
-    h->array.element = h->pointers;
-    return &h->array;
-}
-
 /* Asserts that got (consumed) equals the JSON text expected. */
-static void assert_json(json_t *got, const char *expected)
-{
-    json_error_t error;
-    json_t *want = json_loads(expected, 0, &error);
-    assert_non_null(want);
-    assert_non_null(got);
-    if (!json_equal(got, want)) {
-        char *text = json_dumps(got, JSON_SORT_KEYS);
-        print_error("got %s\nwant %s\n", text, expected);
-        free(text);
-        fail();
-    }
-    json_decref(want);
-    json_decref(got);
-}
-
 static void test_item_json_reads_every_field(void **state)
 {
     (void)state;
-    hash_t h;
-    const redisReply *r = hash_of(
+    reco_test_reply_t h;
+    const redisReply *r = reco_test_reply_of(
         &h, "created_at", "1700000000000", "updated_at", "1700000001000", "title", "Tent \"2p\"",
         "categories", "[\"outdoor\",\"tents\"]", "hidden", "1", "attr:price", "199.5", "attr:tags",
         "[\"a\",\"b\"]", "attr:brand", "\"Acme\"", "attr:new", "true", "future_field", "x", NULL);
-    assert_json(reco_catalog_item_json("tent-2p", r),
+    reco_test_assert_json(reco_catalog_item_json("tent-2p", r),
                 "{\"id\":\"tent-2p\",\"title\":\"Tent \\\"2p\\\"\","
                 "\"categories\":[\"outdoor\",\"tents\"],\"hidden\":true,"
                 "\"created_at\":1700000000000,\"updated_at\":1700000001000,"
@@ -75,18 +33,18 @@ static void test_item_json_reads_every_field(void **state)
 static void test_item_json_defaults_and_bad_values(void **state)
 {
     (void)state;
-    hash_t h;
+    reco_test_reply_t h;
     /* no title, categories, hidden or attributes; hidden "0"; unparsable JSON comes back as
      * text, a time that is not a whole number as null */
-    assert_json(reco_catalog_item_json("i", hash_of(&h, "created_at", "5", "hidden", "0", NULL)),
+    reco_test_assert_json(reco_catalog_item_json("i", reco_test_reply_of(&h, "created_at", "5", "hidden", "0", NULL)),
                 "{\"id\":\"i\",\"hidden\":false,\"created_at\":5,\"updated_at\":null,"
                 "\"attributes\":{}}");
-    assert_json(reco_catalog_item_json("i", hash_of(&h, "created_at", "soon", "updated_at", "-4",
+    reco_test_assert_json(reco_catalog_item_json("i", reco_test_reply_of(&h, "created_at", "soon", "updated_at", "-4",
                                                     "categories", "[oops", "attr:x", "{", NULL)),
                 "{\"id\":\"i\",\"hidden\":false,\"created_at\":null,\"updated_at\":null,"
                 "\"categories\":\"[oops\",\"attributes\":{\"x\":\"{\"}}");
     /* a title that is not UTF-8 is left out, the rest stays */
-    assert_json(reco_catalog_item_json("i", hash_of(&h, "title", "\xff\xfe", "attr:", "1", NULL)),
+    reco_test_assert_json(reco_catalog_item_json("i", reco_test_reply_of(&h, "title", "\xff\xfe", "attr:", "1", NULL)),
                 "{\"id\":\"i\",\"hidden\":false,\"created_at\":null,\"updated_at\":null,"
                 "\"attributes\":{}}");
 }
@@ -94,9 +52,9 @@ static void test_item_json_defaults_and_bad_values(void **state)
 static void test_user_json_has_no_item_fields(void **state)
 {
     (void)state;
-    hash_t h;
-    assert_json(
-        reco_catalog_user_json("u 1", hash_of(&h, "attr:age", "42", "title", "ignored", "hidden",
+    reco_test_reply_t h;
+    reco_test_assert_json(
+        reco_catalog_user_json("u 1", reco_test_reply_of(&h, "attr:age", "42", "title", "ignored", "hidden",
                                               "1", "created_at", "10", "updated_at", "20", NULL)),
         "{\"id\":\"u 1\",\"attributes\":{\"age\":42},\"created_at\":10,"
         "\"updated_at\":20}");
@@ -105,8 +63,8 @@ static void test_user_json_has_no_item_fields(void **state)
 static void test_actions_defaults(void **state)
 {
     (void)state;
-    hash_t h;
-    assert_json(reco_catalog_actions_json(hash_of(&h, NULL)),
+    reco_test_reply_t h;
+    reco_test_assert_json(reco_catalog_actions_json(reco_test_reply_of(&h, NULL)),
                 "{\"actions\":[{\"name\":\"view\",\"weight\":1.0,\"builtin\":true},"
                 "{\"name\":\"cart\",\"weight\":3.0,\"builtin\":true},"
                 "{\"name\":\"purchase\",\"weight\":5.0,\"builtin\":true},"
@@ -118,11 +76,11 @@ static void test_actions_defaults(void **state)
 static void test_actions_overrides_then_custom_sorted(void **state)
 {
     (void)state;
-    hash_t h;
+    reco_test_reply_t h;
     const redisReply *r =
-        hash_of(&h, "wishlist", "2.5", "purchase", "8", "rating", "0.5", "add-to-list", "0", "BAD",
+        reco_test_reply_of(&h, "wishlist", "2.5", "purchase", "8", "rating", "0.5", "add-to-list", "0", "BAD",
                 "1", "share", "x", "like", "inf", "negative", "-1", NULL);
-    assert_json(reco_catalog_actions_json(r),
+    reco_test_assert_json(reco_catalog_actions_json(r),
                 "{\"actions\":[{\"name\":\"view\",\"weight\":1.0,\"builtin\":true},"
                 "{\"name\":\"cart\",\"weight\":3.0,\"builtin\":true},"
                 "{\"name\":\"purchase\",\"weight\":8.0,\"builtin\":true},"

@@ -10,51 +10,9 @@
 
 #include <cmocka.h>
 
+#include "reco_test_reply.h"
+
 #include "reco_events_read.h"
-
-#define MAX_FIELDS 32
-
-typedef struct {
-    redisReply array;
-    redisReply items[MAX_FIELDS];
-    redisReply *pointers[MAX_FIELDS];
-} fields_t;
-
-/* Fills f from a NULL-terminated list of name, value strings. */
-static const redisReply *fields_of(fields_t *f, ...)
-{
-    memset(f, 0, sizeof *f);
-    va_list ap;
-    va_start(ap, f);
-    size_t n = 0;
-    for (const char *s; (s = va_arg(ap, const char *)) != NULL && n < MAX_FIELDS; n++) {
-        f->items[n].type = REDIS_REPLY_STRING;
-        f->items[n].str = (char *)s;
-        f->items[n].len = strlen(s);
-        f->pointers[n] = &f->items[n];
-    }
-    va_end(ap);
-    f->array.type = REDIS_REPLY_ARRAY;
-    f->array.elements = n;
-    f->array.element = f->pointers;
-    return &f->array;
-}
-
-static void assert_json(json_t *got, const char *expected)
-{
-    json_error_t error;
-    json_t *want = json_loads(expected, 0, &error);
-    assert_non_null(want);
-    assert_non_null(got);
-    if (!json_equal(got, want)) {
-        char *text = json_dumps(got, JSON_SORT_KEYS);
-        print_error("got %s\nwant %s\n", text, expected);
-        free(text);
-        fail();
-    }
-    json_decref(want);
-    json_decref(got);
-}
 
 /* ---- stream ids, cursors, order ---- */
 
@@ -142,21 +100,21 @@ static void test_after_orders_newest_first(void **state)
 static void test_entry_json_every_field(void **state)
 {
     (void)state;
-    fields_t f;
+    reco_test_reply_t f;
     const redisReply *r =
-        fields_of(&f, "user", "u1", "item", "tent 2p", "type", "purchase", "ts", "1700000000000",
+        reco_test_reply_of(&f, "user", "u1", "item", "tent 2p", "type", "purchase", "ts", "1700000000000",
                   "id", "ev-1", "value", "4.5", "quantity", "2", "price", "19.99", "order", "o-9",
                   "session", "s-1", "recommendation", "rec-7", "properties",
                   "{\"color\":\"red\",\"n\":3}", "future", "ignored", NULL);
-    assert_json(reco_event_entry_json("1700000000001-0", 15, r),
+    reco_test_assert_json(reco_event_entry_json("1700000000001-0", 15, r),
                 "{\"stream_id\":\"1700000000001-0\",\"user\":\"u1\",\"item\":\"tent 2p\","
                 "\"type\":\"purchase\",\"timestamp\":1700000000000,\"id\":\"ev-1\","
                 "\"value\":4.5,\"quantity\":2,\"price\":19.99,\"order\":\"o-9\","
                 "\"session\":\"s-1\",\"recommendation\":\"rec-7\","
                 "\"properties\":{\"color\":\"red\",\"n\":3}}");
     /* the minimal event; whole values are still JSON reals where the API has reals */
-    assert_json(reco_event_entry_json("5-0", 3,
-                                      fields_of(&f, "ts", "5", "type", "rating", "item", "i",
+    reco_test_assert_json(reco_event_entry_json("5-0", 3,
+                                      reco_test_reply_of(&f, "ts", "5", "type", "rating", "item", "i",
                                                 "user", "u", "value", "4", NULL)),
                 "{\"stream_id\":\"5-0\",\"user\":\"u\",\"item\":\"i\",\"type\":\"rating\","
                 "\"timestamp\":5,\"value\":4.0}");
@@ -165,16 +123,16 @@ static void test_entry_json_every_field(void **state)
 static void test_entry_json_leaves_out_bad_fields(void **state)
 {
     (void)state;
-    fields_t f;
+    reco_test_reply_t f;
     const redisReply *r =
-        fields_of(&f, "user", "u", "item", "\xff", "type", "view", "ts", "soon", "value", "nan",
+        reco_test_reply_of(&f, "user", "u", "item", "\xff", "type", "view", "ts", "soon", "value", "nan",
                   "quantity", "0", "price", "1.5x", "properties", "[1]", NULL);
-    assert_json(reco_event_entry_json("1-0", 3, r),
+    reco_test_assert_json(reco_event_entry_json("1-0", 3, r),
                 "{\"stream_id\":\"1-0\",\"user\":\"u\",\"type\":\"view\"}");
-    assert_json(reco_event_entry_json("1-0", 3, fields_of(&f, "properties", "{bad", NULL)),
+    reco_test_assert_json(reco_event_entry_json("1-0", 3, reco_test_reply_of(&f, "properties", "{bad", NULL)),
                 "{\"stream_id\":\"1-0\"}");
     /* an odd field list: the last name has no value and is ignored */
-    assert_json(reco_event_entry_json("1-0", 3, fields_of(&f, "user", "u", "item", NULL)),
+    reco_test_assert_json(reco_event_entry_json("1-0", 3, reco_test_reply_of(&f, "user", "u", "item", NULL)),
                 "{\"stream_id\":\"1-0\",\"user\":\"u\"}");
 }
 

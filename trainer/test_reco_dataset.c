@@ -10,39 +10,13 @@
 
 #include <cmocka.h>
 
+#include "reco_test_reply.h"
+
 #include "reco_dataset.h"
 #include "reco_event_cache.h"
 #include "reco_keys.h"
 #include "reco_model_keys.h"
 #include "reco_validate.h"
-
-#define MAX_FIELDS 12
-
-typedef struct {
-    redisReply array;
-    redisReply items[MAX_FIELDS];
-    redisReply *pointers[MAX_FIELDS];
-} fields_t;
-
-/* Fills f from a NULL-terminated list of name, value strings. */
-static const redisReply *fields_of(fields_t *f, ...)
-{
-    memset(f, 0, sizeof *f);
-    va_list ap;
-    va_start(ap, f);
-    size_t n = 0;
-    for (const char *s; (s = va_arg(ap, const char *)) != NULL && n < MAX_FIELDS; n++) {
-        f->items[n].type = REDIS_REPLY_STRING;
-        f->items[n].str = (char *)s;
-        f->items[n].len = strlen(s);
-        f->pointers[n] = &f->items[n];
-    }
-    va_end(ap);
-    f->array.type = REDIS_REPLY_ARRAY;
-    f->array.elements = n;
-    f->array.element = f->pointers;
-    return &f->array;
-}
 
 static void assert_weighed(const reco_weights_t *w, const redisReply *r, double weight)
 {
@@ -78,11 +52,11 @@ static void assert_unregistered(const reco_weights_t *w, const redisReply *r)
 static void test_parse_accepts_each_type(void **state)
 {
     (void)state;
-    fields_t f;
+    reco_test_reply_t f;
     reco_stream_event_t ev;
     const char *why = NULL;
     const redisReply *r =
-        fields_of(&f, "user", "u1", "item", "i 1", "type", "view", "ts", "1700000000000", NULL);
+        reco_test_reply_of(&f, "user", "u1", "item", "i 1", "type", "view", "ts", "1700000000000", NULL);
     assert_int_equal(reco_dataset_parse_event(r, NULL, &ev, &why), 0);
     assert_int_equal(ev.user_len, 2);
     assert_memory_equal(ev.user, "u1", 2);
@@ -93,51 +67,51 @@ static void test_parse_accepts_each_type(void **state)
     assert_true(ev.weight == 1.0);
     /* field order does not matter; unknown fields are ignored; value ignored except for ratings */
     assert_weight(
-        fields_of(&f, "ts", "5", "type", "bookmark", "item", "i", "user", "u", "src", "x", NULL),
+        reco_test_reply_of(&f, "ts", "5", "type", "bookmark", "item", "i", "user", "u", "src", "x", NULL),
         2.0);
-    assert_weight(fields_of(&f, "user", "u", "item", "i", "type", "cart", "ts", "5", NULL), 3.0);
+    assert_weight(reco_test_reply_of(&f, "user", "u", "item", "i", "type", "cart", "ts", "5", NULL), 3.0);
     assert_weight(
-        fields_of(&f, "user", "u", "item", "i", "type", "purchase", "ts", "5", "value", "9", NULL),
+        reco_test_reply_of(&f, "user", "u", "item", "i", "type", "purchase", "ts", "5", "value", "9", NULL),
         5.0);
     assert_weight(
-        fields_of(&f, "user", "u", "item", "i", "type", "rating", "ts", "5", "value", "4.5", NULL),
+        reco_test_reply_of(&f, "user", "u", "item", "i", "type", "rating", "ts", "5", "value", "4.5", NULL),
         4.5);
-    assert_weight(fields_of(&f, "user", "u", "item", "i", "type", "click", "ts", "5", NULL), 1.0);
+    assert_weight(reco_test_reply_of(&f, "user", "u", "item", "i", "type", "click", "ts", "5", NULL), 1.0);
     /* a custom action without a registered weight is well formed but not used */
     assert_unregistered(NULL,
-                        fields_of(&f, "user", "u", "item", "i", "type", "buy", "ts", "5", NULL));
+                        reco_test_reply_of(&f, "user", "u", "item", "i", "type", "buy", "ts", "5", NULL));
 }
 
 static void test_parse_uses_tenant_weights(void **state)
 {
     (void)state;
-    fields_t f, h;
+    reco_test_reply_t f, h;
     reco_weights_t *w = reco_weights_from_hash(
-        fields_of(&h, "purchase", "10", "rating", "2", "click", "0.5", "wishlist", "2.5", NULL),
+        reco_test_reply_of(&h, "purchase", "10", "rating", "2", "click", "0.5", "wishlist", "2.5", NULL),
         NULL);
     assert_non_null(w);
     reco_stream_event_t ev;
     const char *why = NULL;
     const redisReply *r =
-        fields_of(&f, "user", "u", "item", "i", "type", "wishlist", "ts", "5", "value", "3", NULL);
+        reco_test_reply_of(&f, "user", "u", "item", "i", "type", "wishlist", "ts", "5", "value", "3", NULL);
     assert_int_equal(reco_dataset_parse_event(r, w, &ev, &why), 0);
     assert_int_equal(ev.type, RECO_EVENT_TYPE_COUNT); /* custom */
     assert_true(ev.weight == 2.5);
-    assert_weighed(w, fields_of(&f, "user", "u", "item", "i", "type", "purchase", "ts", "5", NULL),
+    assert_weighed(w, reco_test_reply_of(&f, "user", "u", "item", "i", "type", "purchase", "ts", "5", NULL),
                    10.0);
-    assert_weighed(w, fields_of(&f, "user", "u", "item", "i", "type", "cart", "ts", "5", NULL),
+    assert_weighed(w, reco_test_reply_of(&f, "user", "u", "item", "i", "type", "cart", "ts", "5", NULL),
                    3.0); /* not overridden */
-    assert_weighed(w, fields_of(&f, "user", "u", "item", "i", "type", "click", "ts", "5", NULL),
+    assert_weighed(w, reco_test_reply_of(&f, "user", "u", "item", "i", "type", "click", "ts", "5", NULL),
                    0.5);
     assert_weighed(
         w,
-        fields_of(&f, "user", "u", "item", "i", "type", "rating", "ts", "5", "value", "4.5", NULL),
+        reco_test_reply_of(&f, "user", "u", "item", "i", "type", "rating", "ts", "5", "value", "4.5", NULL),
         9.0); /* value x factor */
     assert_unregistered(w,
-                        fields_of(&f, "user", "u", "item", "i", "type", "share", "ts", "5", NULL));
+                        reco_test_reply_of(&f, "user", "u", "item", "i", "type", "share", "ts", "5", NULL));
     /* a malformed entry stays malformed, whatever its type */
     assert_int_equal(
-        reco_dataset_parse_event(fields_of(&f, "user", "u", "type", "wishlist", "ts", "5", NULL), w,
+        reco_dataset_parse_event(reco_test_reply_of(&f, "user", "u", "type", "wishlist", "ts", "5", NULL), w,
                                  &ev, &why),
         -1);
     assert_string_equal(why, "missing or invalid item");
@@ -147,39 +121,39 @@ static void test_parse_uses_tenant_weights(void **state)
 static void test_parse_rejects_malformed(void **state)
 {
     (void)state;
-    fields_t f;
-    assert_rejected(fields_of(&f, "item", "i", "type", "view", "ts", "5", NULL),
+    reco_test_reply_t f;
+    assert_rejected(reco_test_reply_of(&f, "item", "i", "type", "view", "ts", "5", NULL),
                     "missing or invalid user");
-    assert_rejected(fields_of(&f, "user", "", "item", "i", "type", "view", "ts", "5", NULL),
+    assert_rejected(reco_test_reply_of(&f, "user", "", "item", "i", "type", "view", "ts", "5", NULL),
                     "missing or invalid user");
-    assert_rejected(fields_of(&f, "user", "u", "item", "a\tb", "type", "view", "ts", "5", NULL),
+    assert_rejected(reco_test_reply_of(&f, "user", "u", "item", "a\tb", "type", "view", "ts", "5", NULL),
                     "missing or invalid item");
-    assert_rejected(fields_of(&f, "user", "u", "item", "i", "type", "Buy", "ts", "5", NULL),
+    assert_rejected(reco_test_reply_of(&f, "user", "u", "item", "i", "type", "Buy", "ts", "5", NULL),
                     "missing or invalid type");
-    assert_rejected(fields_of(&f, "user", "u", "item", "i", "ts", "5", NULL),
+    assert_rejected(reco_test_reply_of(&f, "user", "u", "item", "i", "ts", "5", NULL),
                     "missing or invalid type");
-    assert_rejected(fields_of(&f, "user", "u", "item", "i", "type", "view", NULL),
+    assert_rejected(reco_test_reply_of(&f, "user", "u", "item", "i", "type", "view", NULL),
                     "missing or invalid ts");
-    assert_rejected(fields_of(&f, "user", "u", "item", "i", "type", "view", "ts", "12x", NULL),
+    assert_rejected(reco_test_reply_of(&f, "user", "u", "item", "i", "type", "view", "ts", "12x", NULL),
                     "missing or invalid ts");
-    assert_rejected(fields_of(&f, "user", "u", "item", "i", "type", "view", "ts", "-1", NULL),
+    assert_rejected(reco_test_reply_of(&f, "user", "u", "item", "i", "type", "view", "ts", "-1", NULL),
                     "missing or invalid ts");
-    assert_rejected(fields_of(&f, "user", "u", "item", "i", "type", "rating", "ts", "5", NULL),
+    assert_rejected(reco_test_reply_of(&f, "user", "u", "item", "i", "type", "rating", "ts", "5", NULL),
                     "rating without a valid value");
     assert_rejected(
-        fields_of(&f, "user", "u", "item", "i", "type", "rating", "ts", "5", "value", "nan", NULL),
+        reco_test_reply_of(&f, "user", "u", "item", "i", "type", "rating", "ts", "5", "value", "nan", NULL),
         "rating without a valid value");
-    assert_rejected(fields_of(&f, "user", "u", "item", "i", "type", NULL),
+    assert_rejected(reco_test_reply_of(&f, "user", "u", "item", "i", "type", NULL),
                     "fields are not name/value pairs");
 }
 
 static void test_parse_basket_keys(void **state)
 {
     (void)state;
-    fields_t f;
+    reco_test_reply_t f;
     reco_stream_event_t ev;
     const char *why = NULL;
-    assert_int_equal(reco_dataset_parse_event(fields_of(&f, "user", "u", "item", "i", "type",
+    assert_int_equal(reco_dataset_parse_event(reco_test_reply_of(&f, "user", "u", "item", "i", "type",
                                                         "purchase", "ts", "5", "order", "o 1",
                                                         "session", "s1", NULL),
                                               NULL, &ev, &why),
@@ -189,7 +163,7 @@ static void test_parse_basket_keys(void **state)
     assert_int_equal(ev.session_len, 2);
     assert_memory_equal(ev.session, "s1", 2);
     /* none given; and an invalid one is ignored, not fatal */
-    assert_int_equal(reco_dataset_parse_event(fields_of(&f, "user", "u", "item", "i", "type",
+    assert_int_equal(reco_dataset_parse_event(reco_test_reply_of(&f, "user", "u", "item", "i", "type",
                                                         "view", "ts", "5", "order", "a\x1f" "b",
                                                         "session", "", NULL),
                                               NULL, &ev, &why),
@@ -201,11 +175,11 @@ static void test_parse_basket_keys(void **state)
 static void test_weights_same(void **state)
 {
     (void)state;
-    fields_t h;
-    reco_weights_t *a = reco_weights_from_hash(fields_of(&h, "wish", "2", NULL), NULL);
-    reco_weights_t *b = reco_weights_from_hash(fields_of(&h, "wish", "2", NULL), NULL);
-    reco_weights_t *c = reco_weights_from_hash(fields_of(&h, "wish", "3", NULL), NULL);
-    reco_weights_t *d = reco_weights_from_hash(fields_of(&h, "view", "1", NULL), NULL);
+    reco_test_reply_t h;
+    reco_weights_t *a = reco_weights_from_hash(reco_test_reply_of(&h, "wish", "2", NULL), NULL);
+    reco_weights_t *b = reco_weights_from_hash(reco_test_reply_of(&h, "wish", "2", NULL), NULL);
+    reco_weights_t *c = reco_weights_from_hash(reco_test_reply_of(&h, "wish", "3", NULL), NULL);
+    reco_weights_t *d = reco_weights_from_hash(reco_test_reply_of(&h, "view", "1", NULL), NULL);
     assert_true(reco_dataset_weights_same(a, b));
     assert_false(reco_dataset_weights_same(a, c));
     assert_false(reco_dataset_weights_same(a, NULL));
