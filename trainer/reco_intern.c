@@ -187,3 +187,33 @@ void reco_intern_sorted(const reco_intern_t *t, const uint32_t *indices, size_t 
         order[k] = indices ? indices[k] : (uint32_t)k;
     qsort_r(order, n, sizeof *order, compare_indices, (void *)t);
 }
+
+int reco_intern_freeze(const reco_intern_t *t, uint32_t *rank, const char ***ids, size_t **lens, char **arena)
+{
+    size_t n = reco_intern_count(t), bytes = 0, len;
+    uint32_t *order = malloc((n ? n : 1) * sizeof *order);
+    *ids = malloc((n ? n : 1) * sizeof **ids);
+    *lens = malloc((n ? n : 1) * sizeof **lens);
+    for (size_t k = 0; k < n; k++) {
+        reco_intern_id(t, (uint32_t)k, &len);
+        bytes += len + 1;
+    }
+    *arena = malloc(bytes ? bytes : 1);
+    if (!order || !*ids || !*lens || !*arena) {
+        free(order);
+        return -1;
+    }
+    reco_intern_sorted(t, NULL, n, order);
+    size_t off = 0;
+    for (size_t p = 0; p < n; p++) {
+        const char *id = reco_intern_id(t, order[p], &len);
+        rank[order[p]] = (uint32_t)p;
+        memcpy(*arena + off, id, len);
+        (*arena)[off + len] = '\0';
+        (*ids)[p] = *arena + off;
+        (*lens)[p] = len;
+        off += len + 1;
+    }
+    free(order);
+    return 0;
+}

@@ -43,4 +43,10 @@ int reco_id_compare(const char *a, size_t alen, const char *b, size_t blen);
  * every index 0 .. count-1 when indices is NULL and n == count), sorted by id bytes. */
 void reco_intern_sorted(const reco_intern_t *t, const uint32_t *indices, size_t n, uint32_t *order);
 
+/* Freezes the ids in byte order: fills rank[index] = position in that order (rank has
+ * reco_intern_count() entries), and *ids / *lens (malloc'ed, count entries) with the ids in that
+ * order, copied NUL-terminated into one malloc'ed *arena the ids point into. The caller frees
+ * all three, also on failure. 0, or -1 when out of memory. */
+int reco_intern_freeze(const reco_intern_t *t, uint32_t *rank, const char ***ids, size_t **lens, char **arena);
+
 #endif

@@ -1,6 +1,6 @@
 /* reco_matrix — interning and sparse storage of the user × item weights (see reco_matrix.h).
  *
- * While building, ids are interned in uthash tables (index = order of first appearance) and
+ * While building, ids are interned with reco_intern (index = order of first appearance) and
  * weights are appended as (user, item, weight) triples. When the triple array fills up it is
  * sorted and duplicate pairs are merged in place; it only grows when that does not free at least
  * half of it, so memory stays O(distinct pairs) however many events repeat a pair.
@@ -18,26 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HASH_NONFATAL_OOM 1
-#define uthash_nonfatal_oom(entry) ((entry)->oom = 1)
-#include <uthash.h>
+#include "reco_intern.h"
 
 #define MIN_PAIRS 4096
-
-typedef struct intern_entry {
-    UT_hash_handle hh;
-    uint32_t index;
-    int oom; /* set by uthash when a table allocation failed during this entry's insertion */
-    size_t len;
-    char id[]; /* len bytes, then NUL */
-} intern_entry_t;
-
-typedef struct {
-    intern_entry_t *by_id;     /* uthash head */
-    intern_entry_t **by_index; /* n entries */
-    size_t n, cap;
-    size_t bytes; /* sum of (len + 1) of all ids */
-} intern_table_t;
 
 typedef struct {
     uint32_t user, item;
@@ -45,71 +28,27 @@ typedef struct {
 } pair_t;
 
 struct reco_matrix_builder {
-    intern_table_t users, items;
+    reco_intern_t *users, *items;
     pair_t *pairs;
     size_t n_pairs, cap_pairs;
 };
 
 reco_matrix_builder_t *reco_matrix_builder_new(void)
 {
-    return calloc(1, sizeof(reco_matrix_builder_t));
-}
-
-static void intern_clear(intern_table_t *t)
-{
-    HASH_CLEAR(hh, t->by_id);
-    for (size_t i = 0; i < t->n; i++)
-        free(t->by_index[i]);
-    free(t->by_index);
-    memset(t, 0, sizeof *t);
+    reco_matrix_builder_t *b = calloc(1, sizeof(reco_matrix_builder_t));
+    if (b && (!(b->users = reco_intern_new()) || !(b->items = reco_intern_new())))
+        reco_matrix_builder_destroy(&b);
+    return b;
 }
 
 void reco_matrix_builder_destroy(reco_matrix_builder_t **b)
 {
     if (!b || !*b) return;
-    intern_clear(&(*b)->users);
-    intern_clear(&(*b)->items);
+    reco_intern_destroy(&(*b)->users);
+    reco_intern_destroy(&(*b)->items);
     free((*b)->pairs);
     free(*b);
     *b = NULL;
-}
-
-/* Finds or adds id; returns 0 with *index set, or -1 (out of memory, or the table is full). */
-static int intern(intern_table_t *t, const char *id, size_t len, uint32_t *index)
-{
-    intern_entry_t *e = NULL;
-    HASH_FIND(hh, t->by_id, id, len, e);
-    if (e) {
-        *index = e->index;
-        return 0;
-    }
-    if (t->n >= UINT32_MAX - 1) return -1;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 1024;
-        intern_entry_t **grown = realloc(t->by_index, cap * sizeof *grown);
-        if (!grown) return -1;
-        t->by_index = grown;
-        t->cap = cap;
-    }
-    e = calloc(1, sizeof *e + len + 1);
-    if (!e) return -1;
-    memcpy(e->id, id, len);
-    e->len = len;
-    e->index = (uint32_t)t->n;
-    HASH_ADD_KEYPTR(hh, t->by_id, e->id, e->len, e);
-    if (e->oom) { /* either the add failed, or only a bucket expansion did (harmless) */
-        intern_entry_t *found = NULL;
-        HASH_FIND(hh, t->by_id, id, len, found);
-        if (found != e) {
-            free(e);
-            return -1;
-        }
-        e->oom = 0;
-    }
-    t->by_index[t->n++] = e;
-    t->bytes += len + 1;
-    *index = e->index;
-    return 0;
 }
 
 static int pair_compare(const void *a, const void *b)
@@ -152,41 +91,10 @@ int reco_matrix_builder_add(reco_matrix_builder_t *b, const char *user, size_t u
                             const char *item, size_t item_len, double weight)
 {
     uint32_t u, i;
-    if (intern(&b->users, user, user_len, &u) != 0 || intern(&b->items, item, item_len, &i) != 0)
+    if (reco_intern_add(b->users, user, user_len, &u) != 0 || reco_intern_add(b->items, item, item_len, &i) != 0)
         return -1;
     if (pairs_reserve_one(b) != 0) return -1;
     b->pairs[b->n_pairs++] = (pair_t){.user = u, .item = i, .weight = weight};
-    return 0;
-}
-
-static int entry_compare(const void *a, const void *b)
-{
-    const intern_entry_t *x = *(intern_entry_t *const *)a, *y = *(intern_entry_t *const *)b;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->id, y->id, n);
-    if (c != 0) return c;
-    return x->len < y->len ? -1 : (x->len > y->len ? 1 : 0);
-}
-
-/* Sorts the table by id, fills rank[old index] = new index, copies the ids (in the new order)
- * into one arena and points ids[] into it. Returns 0 or -1 (out of memory). */
-static int intern_freeze(intern_table_t *t, uint32_t *rank, const char ***ids, size_t **lens,
-                         char **arena)
-{
-    *ids = malloc((t->n ? t->n : 1) * sizeof **ids);
-    *lens = malloc((t->n ? t->n : 1) * sizeof **lens);
-    *arena = malloc(t->bytes ? t->bytes : 1);
-    if (!*ids || !*lens || !*arena) return -1;
-    if (t->n > 1) qsort(t->by_index, t->n, sizeof *t->by_index, entry_compare);
-    size_t off = 0;
-    for (size_t p = 0; p < t->n; p++) {
-        intern_entry_t *e = t->by_index[p];
-        rank[e->index] = (uint32_t)p;
-        memcpy(*arena + off, e->id, e->len + 1);
-        (*ids)[p] = *arena + off;
-        (*lens)[p] = e->len;
-        off += e->len + 1;
-    }
     return 0;
 }
 
@@ -229,14 +137,14 @@ reco_matrix_t *reco_matrix_builder_finish(reco_matrix_builder_t **bp)
 {
     reco_matrix_builder_t *b = *bp;
     reco_matrix_t *m = calloc(1, sizeof *m);
-    uint32_t *urank = malloc((b->users.n ? b->users.n : 1) * sizeof *urank);
-    uint32_t *irank = malloc((b->items.n ? b->items.n : 1) * sizeof *irank);
+    uint32_t *urank = malloc((reco_intern_count(b->users) ? reco_intern_count(b->users) : 1) * sizeof *urank);
+    uint32_t *irank = malloc((reco_intern_count(b->items) ? reco_intern_count(b->items) : 1) * sizeof *irank);
     int ok = m && urank && irank;
     if (ok) {
-        m->n_users = b->users.n;
-        m->n_items = b->items.n;
-        ok = intern_freeze(&b->users, urank, &m->user_ids, &m->user_id_lens, &m->user_arena) == 0 &&
-             intern_freeze(&b->items, irank, &m->item_ids, &m->item_id_lens, &m->item_arena) == 0;
+        m->n_users = reco_intern_count(b->users);
+        m->n_items = reco_intern_count(b->items);
+        ok = reco_intern_freeze(b->users, urank, &m->user_ids, &m->user_id_lens, &m->user_arena) == 0 &&
+             reco_intern_freeze(b->items, irank, &m->item_ids, &m->item_id_lens, &m->item_arena) == 0;
     }
     if (ok) {
         for (size_t k = 0; k < b->n_pairs; k++) {

@@ -27,6 +27,7 @@
 
 #include "reco_config.h"
 #include "reco_eval_data.h"
+#include "reco_intern.h"
 #include "reco_eval_metrics.h"
 #include "reco_eval_models.h"
 #include "reco_eval_report.h"
@@ -251,13 +252,6 @@ static int parse_options(int argc, char **argv, eval_t *e)
 
 /* ---- data, split, train matrix ------------------------------------------------------------ */
 
-static int id_compare(const char *a, size_t alen, const char *b, size_t blen)
-{
-    int c = memcmp(a, b, alen < blen ? alen : blen);
-    if (c != 0) return c;
-    return alen < blen ? -1 : (alen > blen ? 1 : 0);
-}
-
 /* Both id lists are sorted with the same order and the train ids are a subset of the data ids,
  * so one merge walk maps them. */
 static int map_ids(const reco_eval_data_t *d, const reco_matrix_t *m, uint32_t *data_item_of,
@@ -265,7 +259,7 @@ static int map_ids(const reco_eval_data_t *d, const reco_matrix_t *m, uint32_t *
 {
     size_t j = 0;
     for (size_t t = 0; t < m->n_items; t++) {
-        while (j < d->n_items && id_compare(d->item_ids[j], d->item_id_lens[j], m->item_ids[t],
+        while (j < d->n_items && reco_id_compare(d->item_ids[j], d->item_id_lens[j], m->item_ids[t],
                                             m->item_id_lens[t]) < 0)
             j++;
         if (j == d->n_items) return -1;
@@ -275,7 +269,7 @@ static int map_ids(const reco_eval_data_t *d, const reco_matrix_t *m, uint32_t *
     for (size_t u = 0; u < d->n_users; u++) {
         train_user_of[u] = -1;
         if (t < m->n_users &&
-            id_compare(d->user_ids[u], d->user_id_lens[u], m->user_ids[t], m->user_id_lens[t]) == 0)
+            reco_id_compare(d->user_ids[u], d->user_id_lens[u], m->user_ids[t], m->user_id_lens[t]) == 0)
             train_user_of[u] = (int64_t)t++;
     }
     return t == m->n_users ? 0 : -1;

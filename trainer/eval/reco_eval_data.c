@@ -1,6 +1,6 @@
 /* reco_eval_data — CSV rows into sorted, interned interactions (see reco_eval_data.h).
  *
- * The builder interns ids in uthash tables (index = order of first appearance) and appends one
+ * The builder interns ids with reco_intern (index = order of first appearance) and appends one
  * event per row; finish() renumbers users and items in id order and sorts the events. The CSV
  * reader is libcsv's push parser: cells are collected per record, the first record is the header,
  * every later record becomes one builder row. */
@@ -14,89 +14,30 @@
 #include <string.h>
 #include <strings.h>
 
-#define HASH_NONFATAL_OOM 1
-#define uthash_nonfatal_oom(entry) ((entry)->oom = 1)
-#include <uthash.h>
-
-typedef struct intern_entry {
-    UT_hash_handle hh;
-    uint32_t index;
-    int oom;
-    size_t len;
-    char id[]; /* len bytes, then NUL */
-} intern_entry_t;
-
-typedef struct {
-    intern_entry_t *by_id;
-    intern_entry_t **by_index;
-    size_t n, cap, bytes;
-} intern_table_t;
+#include "reco_intern.h"
 
 struct reco_eval_builder {
-    intern_table_t users, items;
+    reco_intern_t *users, *items;
     reco_eval_event_t *events;
     size_t n_events, cap_events;
 };
 
 reco_eval_builder_t *reco_eval_builder_new(void)
 {
-    return calloc(1, sizeof(reco_eval_builder_t));
-}
-
-static void intern_clear(intern_table_t *t)
-{
-    HASH_CLEAR(hh, t->by_id);
-    for (size_t i = 0; i < t->n; i++)
-        free(t->by_index[i]);
-    free(t->by_index);
-    memset(t, 0, sizeof *t);
+    reco_eval_builder_t *b = calloc(1, sizeof(reco_eval_builder_t));
+    if (b && (!(b->users = reco_intern_new()) || !(b->items = reco_intern_new())))
+        reco_eval_builder_destroy(&b);
+    return b;
 }
 
 void reco_eval_builder_destroy(reco_eval_builder_t **b)
 {
     if (!b || !*b) return;
-    intern_clear(&(*b)->users);
-    intern_clear(&(*b)->items);
+    reco_intern_destroy(&(*b)->users);
+    reco_intern_destroy(&(*b)->items);
     free((*b)->events);
     free(*b);
     *b = NULL;
-}
-
-static int intern(intern_table_t *t, const char *id, size_t len, uint32_t *index)
-{
-    intern_entry_t *e = NULL;
-    HASH_FIND(hh, t->by_id, id, len, e);
-    if (e) {
-        *index = e->index;
-        return 0;
-    }
-    if (t->n >= UINT32_MAX - 1) return -1;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 1024;
-        intern_entry_t **grown = realloc(t->by_index, cap * sizeof *grown);
-        if (!grown) return -1;
-        t->by_index = grown;
-        t->cap = cap;
-    }
-    e = calloc(1, sizeof *e + len + 1);
-    if (!e) return -1;
-    memcpy(e->id, id, len);
-    e->len = len;
-    e->index = (uint32_t)t->n;
-    HASH_ADD_KEYPTR(hh, t->by_id, e->id, e->len, e);
-    if (e->oom) {
-        intern_entry_t *found = NULL;
-        HASH_FIND(hh, t->by_id, id, len, found);
-        if (found != e) {
-            free(e);
-            return -1;
-        }
-        e->oom = 0;
-    }
-    t->by_index[t->n++] = e;
-    t->bytes += len + 1;
-    *index = e->index;
-    return 0;
 }
 
 int reco_eval_builder_add(reco_eval_builder_t *b, const char *user, size_t user_len,
@@ -104,7 +45,7 @@ int reco_eval_builder_add(reco_eval_builder_t *b, const char *user, size_t user_
 {
     if (b->n_events >= UINT32_MAX - 1) return -1;
     uint32_t u, i;
-    if (intern(&b->users, user, user_len, &u) != 0 || intern(&b->items, item, item_len, &i) != 0)
+    if (reco_intern_add(b->users, user, user_len, &u) != 0 || reco_intern_add(b->items, item, item_len, &i) != 0)
         return -1;
     if (b->n_events == b->cap_events) {
         size_t cap = b->cap_events ? b->cap_events * 2 : 4096;
@@ -119,15 +60,6 @@ int reco_eval_builder_add(reco_eval_builder_t *b, const char *user, size_t user_
     return 0;
 }
 
-static int entry_compare(const void *a, const void *b)
-{
-    const intern_entry_t *x = *(intern_entry_t *const *)a, *y = *(intern_entry_t *const *)b;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->id, y->id, n);
-    if (c != 0) return c;
-    return x->len < y->len ? -1 : (x->len > y->len ? 1 : 0);
-}
-
 static int event_compare(const void *pa, const void *pb)
 {
     const reco_eval_event_t *a = pa, *b = pb;
@@ -136,39 +68,18 @@ static int event_compare(const void *pa, const void *pb)
     return a->row < b->row ? -1 : (a->row > b->row ? 1 : 0);
 }
 
-/* Sorts t by id, fills rank[old] = new, copies the ids into one arena. 0 or -1. */
-static int intern_freeze(intern_table_t *t, uint32_t *rank, char ***ids, size_t **lens,
-                         char **arena)
-{
-    *ids = malloc((t->n ? t->n : 1) * sizeof **ids);
-    *lens = malloc((t->n ? t->n : 1) * sizeof **lens);
-    *arena = malloc(t->bytes ? t->bytes : 1);
-    if (!*ids || !*lens || !*arena) return -1;
-    qsort(t->by_index, t->n, sizeof *t->by_index, entry_compare);
-    size_t off = 0;
-    for (size_t p = 0; p < t->n; p++) {
-        intern_entry_t *e = t->by_index[p];
-        rank[e->index] = (uint32_t)p;
-        memcpy(*arena + off, e->id, e->len + 1);
-        (*ids)[p] = *arena + off;
-        (*lens)[p] = e->len;
-        off += e->len + 1;
-    }
-    return 0;
-}
-
 reco_eval_data_t *reco_eval_builder_finish(reco_eval_builder_t **bp)
 {
     reco_eval_builder_t *b = *bp;
     reco_eval_data_t *d = calloc(1, sizeof *d);
-    uint32_t *urank = malloc((b->users.n ? b->users.n : 1) * sizeof *urank);
-    uint32_t *irank = malloc((b->items.n ? b->items.n : 1) * sizeof *irank);
+    uint32_t *urank = malloc((reco_intern_count(b->users) ? reco_intern_count(b->users) : 1) * sizeof *urank);
+    uint32_t *irank = malloc((reco_intern_count(b->items) ? reco_intern_count(b->items) : 1) * sizeof *irank);
     int ok = d && urank && irank;
     if (ok) {
-        d->n_users = b->users.n;
-        d->n_items = b->items.n;
-        ok = intern_freeze(&b->users, urank, &d->user_ids, &d->user_id_lens, &d->user_arena) == 0 &&
-             intern_freeze(&b->items, irank, &d->item_ids, &d->item_id_lens, &d->item_arena) == 0;
+        d->n_users = reco_intern_count(b->users);
+        d->n_items = reco_intern_count(b->items);
+        ok = reco_intern_freeze(b->users, urank, &d->user_ids, &d->user_id_lens, &d->user_arena) == 0 &&
+             reco_intern_freeze(b->items, irank, &d->item_ids, &d->item_id_lens, &d->item_arena) == 0;
     }
     if (ok) ok = (d->user_ptr = calloc(d->n_users + 1, sizeof *d->user_ptr)) != NULL;
     if (ok) {

@@ -28,9 +28,9 @@ typedef struct {
 
 typedef struct {
     size_t n_users, n_items, n_events;
-    char **user_ids; /* NUL-terminated */
+    const char **user_ids; /* NUL-terminated */
     size_t *user_id_lens;
-    char **item_ids;
+    const char **item_ids;
     size_t *item_id_lens;
     reco_eval_event_t *events;
     size_t *user_ptr; /* n_users + 1 */
