@@ -19,18 +19,8 @@ THREADS=${THREADS:-2}
 # shellcheck disable=SC2206
 EXTRA=(${EVAL_ARGS:-})
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-show() { printf '+ %s\n' "$*" >&2; }
-
-if [ -z "${RECO_BENCH_BUILD:-}" ]; then
-  bash scripts/install-deps.sh
-  if [ ! -f "$BUILD/meson-private/coredata.dat" ]; then
-    show meson setup "$BUILD" --buildtype=release -Dtests=false
-    meson setup "$BUILD" --buildtype=release -Dtests=false >/dev/null
-  fi
-  show meson compile -C "$BUILD"
-  meson compile -C "$BUILD" >/dev/null || { meson compile -C "$BUILD"; exit 1; }
-fi
+. bench/lib.sh
+bench_build
 EVAL=$BUILD/trainer/eval/reco-eval
 [ -x "$EVAL" ] || { log "$EVAL is not built"; exit 1; }
 [ -s "$DATA" ] || { show scripts/datasets/movielens.sh; bash scripts/datasets/movielens.sh >&2; }

@@ -29,19 +29,9 @@ BENCH_TIMEOUT=${BENCH_TIMEOUT:-900}
 BUILD=${RECO_BENCH_BUILD:-$ROOT/build-release}
 TENANT=bench
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-show() { printf '+ %s\n' "$*" >&2; }
-
 # -- build ---------------------------------------------------------------------------------
-if [ -z "${RECO_BENCH_BUILD:-}" ]; then
-  bash scripts/install-deps.sh
-  if [ ! -f "$BUILD/meson-private/coredata.dat" ]; then
-    show meson setup "$BUILD" --buildtype=release -Dtests=false
-    meson setup "$BUILD" --buildtype=release -Dtests=false >/dev/null
-  fi
-  show meson compile -C "$BUILD"
-  meson compile -C "$BUILD" >/dev/null || { meson compile -C "$BUILD"; exit 1; }
-fi
+. bench/lib.sh
+bench_build
 for b in gateway/reco-gateway ingestor/reco-ingestor query/reco-query tools/reco-import/reco-import; do
   [ -x "$BUILD/$b" ] || { log "$BUILD/$b is not built"; exit 1; }
 done

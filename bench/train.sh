@@ -24,18 +24,8 @@ TENANT=ml
 BUILD=${RECO_BENCH_BUILD:-$ROOT/build-release}
 DATA=$ROOT/.cache/datasets/ml-latest-small/ratings.csv
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-show() { printf '+ %s\n' "$*" >&2; }
-
-if [ -z "${RECO_BENCH_BUILD:-}" ]; then
-  bash scripts/install-deps.sh
-  if [ ! -f "$BUILD/meson-private/coredata.dat" ]; then
-    show meson setup "$BUILD" --buildtype=release -Dtests=false
-    meson setup "$BUILD" --buildtype=release -Dtests=false >/dev/null
-  fi
-  show meson compile -C "$BUILD"
-  meson compile -C "$BUILD" >/dev/null || { meson compile -C "$BUILD"; exit 1; }
-fi
+. bench/lib.sh
+bench_build
 TRAINER=$BUILD/trainer/reco-trainer
 [ -x "$TRAINER" ] || { log "$TRAINER is not built"; exit 1; }
 [ -x /usr/bin/time ] || { log "/usr/bin/time is missing (apt-get install time)"; exit 1; }

@@ -19,11 +19,8 @@ BUILD=${RECO_BENCH_BUILD:-$ROOT/build-release}
 DATA=$ROOT/bench/out/synth-$EVENTS-$USERS-$ITEMS
 mkdir -p "$DATA"
 
-if [ -z "${RECO_BENCH_BUILD:-}" ]; then
-  bash scripts/install-deps.sh
-  [ -f "$BUILD/meson-private/coredata.dat" ] || meson setup "$BUILD" --buildtype=release -Dtests=false >/dev/null
-  meson compile -C "$BUILD" >/dev/null
-fi
+. bench/lib.sh
+bench_build
 command -v /usr/bin/time >/dev/null || { echo "bench: needs /usr/bin/time (Debian package 'time')" >&2; exit 2; }
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
