@@ -83,8 +83,6 @@ static void get_recommend(reco_gateway_t *gw, struct evhttp_request *req, const 
         json_object_set_new(args, "include_sets", json_true());
     if (exclude_seen >= 0)
         json_object_set_new(args, "exclude_seen", json_boolean(exclude_seen));
-    if (json_array_size(items) > 0) /* workers older than the multi-item API read "item" */
-        json_object_set(args, "item", json_array_get(items, 0));
     if (reco_param_id(req, path, "user", args) < 0) {
         json_decref(args);
         return;

@@ -2,6 +2,8 @@
  * reco_recommend_args.h). Pure: no Redis, no allocation. */
 #include "reco_recommend_args.h"
 
+#include "reco_model_names.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -25,10 +27,6 @@ static const reco_model_info_t models[] = {
     {"content", RECO_SERVE_NEIGHBOURS, 20, 0, NULL, 0},
 };
 
-const char reco_model_names_text[] =
-    "popular, popular-1d, popular-7d, popular-30d, popular-365d, trending, item-to-item, "
-    "also-viewed, also-bought, bought-with, similar-customers, for-user, content";
-
 const reco_model_info_t *reco_model_find(const char *name)
 {
     for (size_t i = 0; name && i < sizeof models / sizeof models[0]; i++)
@@ -51,12 +49,12 @@ static int parse_model(const json_t *args, reco_recommend_args_t *out, reco_erro
     json_t *model = json_object_get(args, "model");
     if (!model || json_is_null(model)) {
         reco_error_set(err, 400, "missing_field", "model: required (one of %s)",
-                       reco_model_names_text);
+                       reco_model_list_text);
         return -1;
     }
     if (!(out->model = reco_model_find(json_string_value(model)))) {
         reco_error_set(err, 400, "invalid_field", "model: must be one of %s",
-                       reco_model_names_text);
+                       reco_model_list_text);
         return -1;
     }
     return 0;

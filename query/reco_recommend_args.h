@@ -54,8 +54,8 @@ const reco_model_info_t *reco_model_find(const char *name);
 /* Every model, in the order of docs/models.md: i in [0, reco_model_count()). */
 size_t reco_model_count(void);
 const reco_model_info_t *reco_model_at(size_t i);
-/* "popular, popular-1d, …": the names for error messages. */
-extern const char reco_model_names_text[];
+/* The names for error messages: reco_model_list_text (common/reco_model_names.h), whose order
+ * this table follows (the unit test checks it). */
 
 /* Points into itself (id_buf): do not copy it. */
 typedef struct {

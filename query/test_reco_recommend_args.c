@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "reco_model_names.h"
 #include "reco_recommend_args.h"
 
 /* The parsed args borrow strings from the JSON, so the last one parsed is kept alive until the
@@ -54,7 +55,7 @@ static void test_model_table(void **state)
 {
     (void)state;
     assert_int_equal(reco_model_count(), 13);
-    /* the names text lists exactly the table, in order */
+    /* the table lists exactly the models of common/reco_model_names.c, in order */
     char names[400] = "";
     for (size_t i = 0; i < reco_model_count(); i++) {
         const reco_model_info_t *m = reco_model_at(i);
@@ -62,7 +63,7 @@ static void test_model_table(void **state)
         strncat(names, i ? ", " : "", sizeof names - strlen(names) - 1);
         strncat(names, m->name, sizeof names - strlen(names) - 1);
     }
-    assert_string_equal(names, reco_model_names_text);
+    assert_string_equal(names, reco_model_list_text);
     assert_null(reco_model_at(13));
     assert_null(reco_model_find("Popular"));
     assert_null(reco_model_find(NULL));
