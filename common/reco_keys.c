@@ -129,6 +129,12 @@ int reco_key_model_user(char *buf, size_t n, const char *tenant, const char *mod
     return build(buf, n, "reco:{%s}:m:%s:%" PRId64 ":u:%s", tenant, model, version, user);
 }
 
+int reco_key_model_category(char *buf, size_t n, const char *tenant, const char *model, int64_t version,
+                            const char *category)
+{
+    return build(buf, n, "reco:{%s}:m:%s:%" PRId64 ":c:%s", tenant, model, version, category);
+}
+
 int reco_key_model_index(char *buf, size_t n, const char *tenant, const char *model, int64_t version)
 {
     return build(buf, n, "reco:{%s}:m:%s:%" PRId64 ":keys", tenant, model, version);

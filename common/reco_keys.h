@@ -60,6 +60,11 @@ int reco_key_model_pair(char *buf, size_t n, const char *tenant, const char *mod
 /* ZSET: a model's list for one user (similar-customers: the user's neighbours). */
 int reco_key_model_user(char *buf, size_t n, const char *tenant, const char *model, int64_t version,
                         const char *user);
+/* ZSET: a model's list for one category path (popular: the category's most popular items).
+ * category is a whole path or one of its prefixes, as the item's `categories` spell it
+ * ("Outdoor/Tents", "Outdoor"). */
+int reco_key_model_category(char *buf, size_t n, const char *tenant, const char *model, int64_t version,
+                            const char *category);
 /* SET: every key a version wrote, so that the version can be expired as a whole. */
 int reco_key_model_index(char *buf, size_t n, const char *tenant, const char *model, int64_t version);
 
