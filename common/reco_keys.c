@@ -139,3 +139,23 @@ int reco_key_model_index(char *buf, size_t n, const char *tenant, const char *mo
 {
     return build(buf, n, "reco:{%s}:m:%s:%" PRId64 ":keys", tenant, model, version);
 }
+
+int reco_key_scenario(char *buf, size_t n, const char *tenant, const char *id)
+{
+    return build(buf, n, "reco:{%s}:scenario:%s", tenant, id);
+}
+
+int reco_key_scenarios(char *buf, size_t n, const char *tenant)
+{
+    return build(buf, n, "reco:{%s}:scenarios", tenant);
+}
+
+int reco_key_user_purchases(char *buf, size_t n, const char *tenant, const char *user)
+{
+    return build(buf, n, "reco:{%s}:user-purchases:%s", tenant, user);
+}
+
+int reco_key_item_viewers(char *buf, size_t n, const char *tenant, const char *item)
+{
+    return build(buf, n, "reco:{%s}:item-viewers:%s", tenant, item);
+}

@@ -65,6 +65,13 @@ int reco_key_model_user(char *buf, size_t n, const char *tenant, const char *mod
  * ("Outdoor/Tents", "Outdoor"). */
 int reco_key_model_category(char *buf, size_t n, const char *tenant, const char *model, int64_t version,
                             const char *category);
+/* STRING: a scenario's canonical JSON (common/reco_scenario.h); SET: every scenario id. */
+int reco_key_scenario(char *buf, size_t n, const char *tenant, const char *id);
+int reco_key_scenarios(char *buf, size_t n, const char *tenant);
+/* ZSET item -> time of the latest purchase (ms): what the user bought; capped like histories. */
+int reco_key_user_purchases(char *buf, size_t n, const char *tenant, const char *user);
+/* HyperLogLog of the users who viewed the item (PFCOUNT: distinct viewers, ~0.8 % error). */
+int reco_key_item_viewers(char *buf, size_t n, const char *tenant, const char *item);
 /* SET: every key a version wrote, so that the version can be expired as a whole. */
 int reco_key_model_index(char *buf, size_t n, const char *tenant, const char *model, int64_t version);
 

@@ -18,6 +18,7 @@
 #include "reco_keys.h"
 #include "reco_log.h"
 #include "reco_privacy.h"
+#include "reco_scenarios.h"
 #include "reco_validate.h"
 
 reco_ingest_t *reco_ingest_new(reco_store_t **store, long history_cap)
@@ -85,6 +86,7 @@ static const struct {
     {"actions.delete", reco_op_actions_delete, 1}, {"events.delete", reco_op_events_delete, 1},
     {"users.delete", reco_op_users_delete, 1},     {"users.transfer", reco_op_users_transfer, 1},
     {"train.request", op_train_request, 1},        {"health", op_health, 0},
+    {"scenarios.put", reco_op_scenarios_put, 1},   {"scenarios.delete", reco_op_scenarios_delete, 1},
 };
 
 void reco_ingest_handle(void *ctx, const reco_request_t *req, reco_reply_t *rep)

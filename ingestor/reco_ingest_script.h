@@ -10,10 +10,14 @@
  *   remove  delete entries (events.delete, users.delete)
  *
  * Storing = XADD to the stream, ZADD to user-events / item-events / session-events, ZADD GT to
- * user-history and item-history, and once per call a trim to the cap of each history that grew.
+ * user-history and item-history (and for a purchase to user-purchases; for a view, PFADD of the
+ * user to the item's item-viewers HyperLogLog), and once per call a trim to the cap of each
+ * history that grew.
  * Removing = XDEL, ZREM from the entry's indexes, then for each (user, item) pair affected: if
  * the user has no event with the item left, both history entries go; else they are re-scored
- * with the latest remaining event (so a deleted event's time does not linger).
+ * with the latest remaining event (so a deleted event's time does not linger); a user-purchases
+ * entry likewise goes, or takes the time of the latest remaining purchase. A HyperLogLog cannot
+ * forget one user: item-viewers keeps counting a deleted user's view (docs/redis-keys.md).
  *
  * KEYS: the stream and event-ids. ARGV: mode, the tenant's key prefix (reco_key_prefix), the
  * history cap, now (ms), then one JSON object per event (reco_event_entry.h): the script builds
