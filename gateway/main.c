@@ -30,6 +30,7 @@ typedef struct {
     long ingest_reply_timeout_ms;
     long max_body_bytes;
     long idle_timeout_s;
+    long default_interval_ms;
     const char *log_level;
 } options_t;
 
@@ -83,6 +84,8 @@ static int parse_options(int argc, char **argv, options_t *o)
          "largest accepted request body; larger gets 413"},
         {"idle-timeout", "RECO_HTTP_IDLE_TIMEOUT", RECO_OPT_INT, &o->idle_timeout_s, 1, 3600,
          "seconds an idle keep-alive connection is kept"},
+        {"default-interval-ms", "RECO_DEFAULT_INTERVAL_MS", RECO_OPT_INT, &o->default_interval_ms, 1000,
+         86400000L, "HTTP caching: a model's rebuild interval when its version's meta has none (Expires)"},
         {"log-level", "RECO_LOG_LEVEL", RECO_OPT_STRING, &o->log_level, 0, 0, "debug, info, warn or error"},
     };
     reco_config_result_t rc = reco_config_parse(
@@ -113,6 +116,7 @@ int main(int argc, char **argv)
                    .ingest_reply_timeout_ms = 30000,
                    .max_body_bytes = 1 << 20,
                    .idle_timeout_s = 60,
+                   .default_interval_ms = 3600000,
                    .log_level = "info"};
     int rc = parse_options(argc, argv, &o);
     if (rc >= 0)
@@ -134,7 +138,7 @@ int main(int argc, char **argv)
         reco_error("cannot start (see above)");
         return 1;
     }
-    reco_gateway_t gw = {broker, (size_t)o.max_body_bytes};
+    reco_gateway_t gw = {broker, (size_t)o.max_body_bytes, o.default_interval_ms};
     /* Bodies a little over the limit still reach us so that the 413 is JSON; far larger ones are
      * cut off by libevent itself before they are buffered. */
     evhttp_set_max_body_size(http, (ev_ssize_t)o.max_body_bytes * 2 + 65536);

@@ -18,6 +18,7 @@
 
 #include "reco_api_v1_internal.h"
 #include "reco_config.h"
+#include "reco_http_cache.h"
 #include "reco_keys.h"
 #include "reco_model_names.h"
 #include "reco_validate.h"
@@ -100,7 +101,12 @@ static void get_recommend(reco_gateway_t *gw, struct evhttp_request *req, const 
         reco_http_send_error(req, 400, "missing_field", "%s", missing);
         return;
     }
-    reco_http_forward(gw, req, RECO_POOL_QUERY, tenant, "recommend", args, NULL, NULL);
+    reco_http_cache_t cache; /* Last-Modified / Expires / 304, JSONP (reco_http_cache.h) */
+    if (reco_http_cache_parse(req, path, has_user, &cache) < 0) {
+        json_decref(args);
+        return;
+    }
+    reco_http_forward_cached(gw, req, tenant, "recommend", args, &cache);
 }
 
 static void post_train(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path, const char *tenant,

@@ -41,22 +41,46 @@ static const char *reason(int status)
     }
 }
 
-void reco_http_send_json(struct evhttp_request *req, int status, json_t *body)
+static int dump_to_buffer(const char *text, size_t size, void *data)
+{
+    return evbuffer_add(data, text, size);
+}
+
+void reco_http_send_json_as(struct evhttp_request *req, int status, json_t *body, const char *callback,
+                            const char *cache_control)
 {
     struct evbuffer *buf = evbuffer_new();
-    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15)) : NULL;
-    json_decref(body);
     struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
-    evhttp_add_header(headers, "Content-Type", "application/json");
-    evhttp_add_header(headers, "Cache-Control", "no-store");
-    if (buf && text)
-        evbuffer_add(buf, text, strlen(text));
-    else if (buf)
-        evbuffer_add_printf(buf, "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}");
-    evhttp_send_reply(req, text || !buf ? status : 500, reason(text ? status : 500), buf);
-    free(text);
+    int ok = buf && body;
+    if (ok && callback)
+        ok = evbuffer_add_printf(buf, "%s(", callback) >= 0;
+    /* straight into the output buffer: no intermediate string */
+    if (ok)
+        ok = json_dump_callback(body, dump_to_buffer, buf, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15)) == 0;
+    if (ok && callback)
+        ok = evbuffer_add(buf, ");", 2) == 0;
+    json_decref(body);
+    if (!ok) { /* out of memory: a plain JSON 500, never cached */
+        callback = NULL;
+        cache_control = NULL;
+        status = 500;
+        if (buf) {
+            evbuffer_drain(buf, evbuffer_get_length(buf));
+            evbuffer_add_printf(buf, "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}");
+        }
+    }
+    evhttp_add_header(headers, "Content-Type", callback ? "application/javascript" : "application/json");
+    if (callback)
+        evhttp_add_header(headers, "X-Content-Type-Options", "nosniff");
+    evhttp_add_header(headers, "Cache-Control", cache_control ? cache_control : "no-store");
+    evhttp_send_reply(req, status, reason(status), buf);
     if (buf)
         evbuffer_free(buf);
+}
+
+void reco_http_send_json(struct evhttp_request *req, int status, json_t *body)
+{
+    reco_http_send_json_as(req, status, body, NULL, NULL);
 }
 
 void reco_http_send_error(struct evhttp_request *req, int status, const char *code, const char *fmt, ...)
@@ -176,15 +200,15 @@ static void on_reply(void *arg, const reco_reply_t *reply)
     free(call);
 }
 
-void reco_http_forward(reco_gateway_t *gw, struct evhttp_request *req, reco_pool_t pool, const char *tenant,
-                       const char *op, json_t *args, reco_render_fn render, void *render_ctx)
+int reco_http_forward(reco_gateway_t *gw, struct evhttp_request *req, reco_pool_t pool, const char *tenant,
+                      const char *op, json_t *args, reco_render_fn render, void *render_ctx)
 {
     reco_error_t err;
     call_t *call = malloc(sizeof *call);
     if (!call) {
         json_decref(args);
         reco_http_send_error(req, 500, "internal", "out of memory");
-        return;
+        return -1;
     }
     call->req = req;
     call->render = render ? render : reco_render_native;
@@ -192,7 +216,9 @@ void reco_http_forward(reco_gateway_t *gw, struct evhttp_request *req, reco_pool
     if (reco_broker_submit(gw->broker, pool, tenant, op, args, on_reply, call, &err) != 0) {
         free(call);
         reco_http_send_reco_error(req, &err);
+        return -1;
     }
+    return 0;
 }
 
 typedef struct {

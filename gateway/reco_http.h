@@ -21,6 +21,7 @@
 typedef struct {
     reco_broker_t *broker;
     size_t max_body_bytes;
+    long default_interval_ms; /* HTTP caching: a model's rebuild interval when its meta has none */
 } reco_gateway_t;
 
 typedef struct {
@@ -41,8 +42,13 @@ const char *reco_path_param(const reco_path_t *path, const char *name);
 /* Reads the body as JSON. NULL with err set: 413 over max, 400 invalid_json / empty body. */
 json_t *reco_http_read_json(struct evhttp_request *req, size_t max, reco_error_t *err);
 
-/* Sends body (reference stolen) with status, as application/json. */
+/* Sends body (reference stolen) with status, as application/json, with Cache-Control: no-store. */
 void reco_http_send_json(struct evhttp_request *req, int status, json_t *body);
+/* The same with a JSONP callback (NULL = none: a validated name, see reco_http_cache.h; the body
+ * becomes `callback(<json>);` as application/javascript) and a Cache-Control value (NULL =
+ * no-store). Out of memory gives a plain JSON 500 instead. */
+void reco_http_send_json_as(struct evhttp_request *req, int status, json_t *body, const char *callback,
+                            const char *cache_control);
 void reco_http_send_error(struct evhttp_request *req, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void reco_http_send_reco_error(struct evhttp_request *req, const reco_error_t *err);
@@ -54,8 +60,9 @@ void reco_render_native(struct evhttp_request *req, const reco_reply_t *reply, v
 
 /* Sends op to the broker and answers the HTTP request when the reply comes, through render
  * (NULL = reco_render_native). Takes the reference to args. Never fails silently: if the broker
- * refuses the request, the error is sent at once. */
-void reco_http_forward(reco_gateway_t *gw, struct evhttp_request *req, reco_pool_t pool, const char *tenant,
+ * refuses the request, the error is sent at once and -1 returned (render is then never called,
+ * so the caller still owns render_ctx); 0 when render will be called exactly once. */
+int reco_http_forward(reco_gateway_t *gw, struct evhttp_request *req, reco_pool_t pool, const char *tenant,
                        const char *op, json_t *args, reco_render_fn render, void *render_ctx);
 
 /* Fire and forget (the `async=true` of the write routes): queues op with the broker and answers

@@ -20,6 +20,7 @@
 
 #include "reco_keys.h"
 #include "reco_log.h"
+#include "reco_query_store.h"
 #include "reco_recommend_read.h"
 
 typedef struct {
@@ -314,9 +315,10 @@ void reco_recommend_handle(reco_store_t *store, const char *tenant, const json_t
         return;
     }
     const char *models[2] = {a.model->name, a.model->fill};
-    int64_t versions[2] = {0, 0};
-    if (reco_read_versions(store, tenant, models, a.model->fill ? 2 : 1, versions, rep) != 0)
+    reco_model_version_t served[2] = {{0, 0, 0}, {0, 0, 0}};
+    if (reco_query_model_versions(store, tenant, models, a.model->fill ? 2 : 1, served, rep) != 0)
         return;
+    const int64_t versions[2] = {served[0].version, served[1].version};
     if (versions[0] == 0) {
         reco_reply_ok(
             rep, 200,
@@ -332,6 +334,8 @@ void reco_recommend_handle(reco_store_t *store, const char *tenant, const json_t
             reco_reply_ok(rep, 200,
                           json_pack("{s:s, s:I, s:o}", "model", a.model->name, "version",
                                     (json_int_t)versions[0], "recommendations", recs));
+        if (recs && rep->body) /* for the gateway's Last-Modified / Expires (docs/protocol.md) */
+            reco_reply_cache_fields(rep->body, &served[0]);
         else
             fail_out_of_memory(rep);
     }

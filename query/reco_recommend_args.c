@@ -10,21 +10,21 @@
 #include "reco_validate.h"
 
 /* history_items: 20 recent items for item-to-item-like models, 200 for EASE (docs/models.md).
- * Columns: name, serve, history_items, personalised, fill, positive_only. */
+ * Columns: name, serve, history_items, personalised, fill, positive_only, user_lists. */
 static const reco_model_info_t models[] = {
-    {"popular", RECO_SERVE_GLOBAL, 0, 0, NULL, 0},
-    {"popular-1d", RECO_SERVE_GLOBAL, 0, 0, NULL, 0},
-    {"popular-7d", RECO_SERVE_GLOBAL, 0, 0, NULL, 0},
-    {"popular-30d", RECO_SERVE_GLOBAL, 0, 0, NULL, 0},
-    {"popular-365d", RECO_SERVE_GLOBAL, 0, 0, NULL, 0},
-    {"trending", RECO_SERVE_GLOBAL, 0, 0, NULL, 0},
-    {"item-to-item", RECO_SERVE_NEIGHBOURS, 20, 0, NULL, 0},
-    {"also-viewed", RECO_SERVE_NEIGHBOURS, 20, 0, NULL, 0},
-    {"also-bought", RECO_SERVE_NEIGHBOURS, 20, 0, NULL, 0},
-    {"bought-with", RECO_SERVE_BOUGHT_WITH, 0, 0, NULL, 0},
-    {"similar-customers", RECO_SERVE_SIMILAR_CUSTOMERS, 0, 1, NULL, 0},
-    {"for-user", RECO_SERVE_NEIGHBOURS, 200, 1, "item-to-item", 1},
-    {"content", RECO_SERVE_NEIGHBOURS, 20, 0, NULL, 0},
+    {"popular", RECO_SERVE_GLOBAL, 0, 0, NULL, 0, 0},
+    {"popular-1d", RECO_SERVE_GLOBAL, 0, 0, NULL, 0, 0},
+    {"popular-7d", RECO_SERVE_GLOBAL, 0, 0, NULL, 0, 0},
+    {"popular-30d", RECO_SERVE_GLOBAL, 0, 0, NULL, 0, 0},
+    {"popular-365d", RECO_SERVE_GLOBAL, 0, 0, NULL, 0, 0},
+    {"trending", RECO_SERVE_GLOBAL, 0, 0, NULL, 0, 0},
+    {"item-to-item", RECO_SERVE_NEIGHBOURS, 20, 0, NULL, 0, 0},
+    {"also-viewed", RECO_SERVE_NEIGHBOURS, 20, 0, NULL, 0, 0},
+    {"also-bought", RECO_SERVE_NEIGHBOURS, 20, 0, NULL, 0, 0},
+    {"bought-with", RECO_SERVE_BOUGHT_WITH, 0, 0, NULL, 0, 0},
+    {"similar-customers", RECO_SERVE_SIMILAR_CUSTOMERS, 0, 1, NULL, 0, 0},
+    {"for-user", RECO_SERVE_NEIGHBOURS, 200, 1, "item-to-item", 1, 1},
+    {"content", RECO_SERVE_NEIGHBOURS, 20, 0, NULL, 0, 0},
 };
 
 const reco_model_info_t *reco_model_find(const char *name)

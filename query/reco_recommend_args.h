@@ -47,6 +47,8 @@ typedef struct {
     int personalised;  /* exclude_seen defaults to true */
     const char *fill;  /* model filling a list shorter than limit (same context), or NULL */
     int positive_only; /* a score <= 0 is no recommendation (EASE's rows hold negative weights) */
+    int user_lists;    /* NEIGHBOURS: a user alone is served from …:u:<user> plus fresh rows
+                        * (reco_for_user.h) when the trainer stored a list for the user */
 } reco_model_info_t;
 
 /* The entry for name, or NULL if no such model. */

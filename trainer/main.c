@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "reco_build.h"
+#include "reco_ease_users.h"
 #include "reco_config.h"
 #include "reco_keys.h"
 #include "reco_log.h"
@@ -40,6 +41,7 @@
 typedef struct {
     const char *redis, *tenant, *publish, *log_level;
     long interval, top_k, lease_ms, threads;
+    long ease_lambda, ease_max_items, ease_top_k, for_user_list, for_user_min_items;
     long full_every, cache_events, shrinkage, half_life_days, min_support, max_basket_items;
     long similar_users_top_k, similar_users_max_item_users, content_max_term_items;
     int once;
@@ -209,6 +211,17 @@ static int parse_options(int argc, char **argv, options_t *o)
         {"content-max-term-items", "RECO_TRAIN_CONTENT_MAX_TERM_ITEMS", RECO_OPT_INT,
          &o->content_max_term_items, 0, LONG_MAX,
          "content: terms found in more items are ignored (0: no limit)"},
+        {"ease-lambda", "RECO_TRAIN_EASE_LAMBDA", RECO_OPT_INT, &o->ease_lambda, 1, 100000000,
+         "for-user: EASE's L2 regularisation (binary X; tuned on MovieLens, bench/README.md)"},
+        {"ease-max-items", "RECO_TRAIN_EASE_MAX_ITEMS", RECO_OPT_INT, &o->ease_max_items, 1, 20000,
+         "for-user: items EASE models, the most active (memory 8 n^2 bytes, time ~ n^3)"},
+        {"ease-top-k", "RECO_TRAIN_EASE_TOP_K", RECO_OPT_INT, &o->ease_top_k, 1, 1000,
+         "for-user: entries kept per item row (summed at query time for fresh events)"},
+        {"for-user-list", "RECO_TRAIN_FOR_USER_LIST", RECO_OPT_INT, &o->for_user_list, 0, 1000,
+         "for-user: entries of each user's build-time list (0: none; rows summed at query time)"},
+        {"for-user-min-items", "RECO_TRAIN_FOR_USER_MIN_ITEMS", RECO_OPT_INT,
+         &o->for_user_min_items, 1, 100000,
+         "for-user: users with fewer modelled items get no list (saves Redis memory)"},
         {"log-level", "RECO_LOG_LEVEL", RECO_OPT_STRING, &o->log_level, 0, 0,
          "debug, info, warn or error"},
     };
@@ -247,7 +260,12 @@ int main(int argc, char **argv)
                    .max_basket_items = 100,
                    .similar_users_top_k = 20,
                    .similar_users_max_item_users = 2000,
-                   .content_max_term_items = 10000};
+                   .content_max_term_items = 10000,
+                   .ease_lambda = (long)RECO_EASE_LAMBDA_DEFAULT,
+                   .ease_max_items = RECO_EASE_MAX_ITEMS_DEFAULT,
+                   .ease_top_k = RECO_EASE_TOP_K_DEFAULT,
+                   .for_user_list = RECO_EASE_USER_TOP_N_DEFAULT,
+                   .for_user_min_items = RECO_EASE_USER_MIN_ITEMS_DEFAULT};
     int exit_code = parse_options(argc, argv, &o);
     if (exit_code >= 0) return exit_code;
     reco_log_level_t level;
@@ -277,7 +295,13 @@ int main(int argc, char **argv)
                                     .similar_users_top_k = (size_t)o.similar_users_top_k,
                                     .similar_users_max_item_users =
                                         (size_t)o.similar_users_max_item_users,
-                                    .content_max_term_items = (size_t)o.content_max_term_items};
+                                    .content_max_term_items = (size_t)o.content_max_term_items,
+                                    .interval_ms = o.interval * 1000LL,
+                                    .ease_lambda = (double)o.ease_lambda,
+                                    .ease_max_items = (size_t)o.ease_max_items,
+                                    .ease_top_k = (size_t)o.ease_top_k,
+                                    .for_user_list = (size_t)o.for_user_list,
+                                    .for_user_min_items = (size_t)o.for_user_min_items};
     t.build.store = reco_store_new(o.redis, REDIS_TIMEOUT_MS);
     if (!t.build.store) {
         reco_error("--redis: '%s' is not host:port", o.redis);

@@ -21,6 +21,7 @@
 #include "reco_cooccur.h"
 #include "reco_dataset.h"
 #include "reco_ease.h"
+#include "reco_ease_users.h"
 #include "reco_events.h"
 #include "reco_item_catalog.h"
 #include "reco_keys.h"
@@ -99,7 +100,9 @@ static int finish_version(build_t *b, reco_version_t *v, const char *model, int6
                                 .duration_ms = monotonic_ms() - started,
                                 .events = b->table.n_events,
                                 .users = b->m->n_users,
-                                .items = b->m->n_items};
+                                .items = b->m->n_items,
+                                .events_until_ms = b->now,
+                                .interval_ms = b->cfg->interval_ms};
     int64_t previous = 0;
     if (reco_version_commit(v, &meta, b->lease, &previous) != 0) {
         reco_error("tenant %s: %s v%" PRId64 " not published: %s", b->tenant, model,
@@ -134,9 +137,15 @@ static int build_popular(build_t *b)
     return rc;
 }
 
-/* One ZSET per non-empty list i, at key_of(ids[i]), members ids[entry]. */
-static int write_lists(build_t *b, reco_version_t *v, const reco_neighbours_t *nb,
-                       const char *const *ids, const size_t *lens, list_key_fn key_of)
+/* The ids naming a list's keys (key_of(ids[i])) and its members (ids[entry]). */
+typedef struct {
+    const char *const *ids;
+    const size_t *lens;
+} id_table_t;
+
+/* One ZSET per non-empty list i, at key_of(keys.ids[i]), members members.ids[entry]. */
+static int write_lists_as(build_t *b, reco_version_t *v, const reco_neighbours_t *nb,
+                          id_table_t keys, id_table_t members, list_key_fn key_of)
 {
     char key[RECO_KEY_MAX];
     for (size_t i = 0; i < nb->n_items; i++) {
@@ -144,14 +153,23 @@ static int write_lists(build_t *b, reco_version_t *v, const reco_neighbours_t *n
         size_t count = nb->ptr[i + 1] - nb->ptr[i];
         if (count == 0) continue;
         if (key_of(key, sizeof key, b->tenant, reco_version_model(v), reco_version_number(v),
-                   ids[i]) < 0 ||
-            reco_version_write_ids(v, key, ids, lens, nb->entries + nb->ptr[i], count) != 0) {
+                   keys.ids[i]) < 0 ||
+            reco_version_write_ids(v, key, members.ids, members.lens, nb->entries + nb->ptr[i],
+                                   count) != 0) {
             reco_error("tenant %s: %s v%" PRId64 ": %s", b->tenant, reco_version_model(v),
                        reco_version_number(v), reco_version_errstr(v));
             return -1;
         }
     }
     return 0;
+}
+
+/* One ZSET per non-empty list i, at key_of(ids[i]), members ids[entry]. */
+static int write_lists(build_t *b, reco_version_t *v, const reco_neighbours_t *nb,
+                       const char *const *ids, const size_t *lens, list_key_fn key_of)
+{
+    id_table_t t = {ids, lens};
+    return write_lists_as(b, v, nb, t, t, key_of);
 }
 
 /* Item lists (item-to-item and the like) over the matrix's items. */
@@ -193,33 +211,62 @@ static int build_item_to_item(build_t *b)
 #define RECO_MODEL_FOR_USER "for-user" /* belongs in common/reco_keys.h with the other names */
 #endif
 
-/* for-user: EASE (reco_ease) over the most active items, each item's top entries of B written
- * like item-to-item's lists. The Cholesky inverse cannot be interrupted: it takes about a second
- * for the default 3000 items, far below the lease term; the lease is renewed while writing. */
+/* for-user: EASE (reco_ease) over the most active items. Published: each item's top entries of
+ * B (…:i:<item>, summed at query time for events newer than the build and for users without a
+ * list) and each user's build-time list over the whole history (…:u:<user>, reco_ease_users).
+ * The Cholesky inverse cannot be interrupted: it takes well under a second for the default 2000
+ * items, far below the lease term; the lease is renewed while writing. */
+static int compute_for_user(build_t *b, reco_neighbours_t *rows, reco_neighbours_t *users,
+                            int *dense)
+{
+    const reco_build_config_t *c = b->cfg;
+    reco_ease_options_t opts;
+    reco_ease_options_default(&opts);
+    opts.threads = c->threads;
+    if (c->ease_lambda > 0) opts.lambda = c->ease_lambda;
+    if (c->ease_max_items) opts.max_items = c->ease_max_items;
+    if (c->ease_top_k) opts.top_k = c->ease_top_k;
+    reco_ease_users_options_t uo = {.top_n = c->for_user_list,
+                                    .min_items = c->for_user_min_items,
+                                    .dense_budget = RECO_EASE_DENSE_BUDGET_DEFAULT,
+                                    .threads = c->threads,
+                                    .tick = tick,
+                                    .tick_ctx = b};
+    reco_ease_dense_t d;
+    memset(users, 0, sizeof *users);
+    if (reco_ease_dense(b->m, &opts, &d) != 0) return -1;
+    int rc = reco_ease_rows(&d, b->m->n_items, &opts, rows);
+    if (rc == 0 && uo.top_n > 0) rc = reco_ease_user_lists(b->m, &d, rows, &uo, users, dense);
+    reco_ease_dense_clear(&d);
+    if (rc != 0) reco_neighbours_clear(rows);
+    return rc;
+}
+
 static int build_for_user(build_t *b)
 {
     int64_t started = monotonic_ms(), built_at = reco_now_ms();
     reco_version_t *v = reco_version_begin(b->cfg->store, b->tenant, RECO_MODEL_FOR_USER);
     if (!v) return -1;
-    reco_ease_options_t opts;
-    reco_ease_options_default(&opts);
-    opts.threads = b->cfg->threads;
-    reco_neighbours_t nb;
-    int rc = reco_ease(b->m, &opts, &nb);
+    reco_neighbours_t rows, users;
+    int dense = 0;
+    int rc = compute_for_user(b, &rows, &users, &dense);
     int64_t computed = monotonic_ms();
     if (rc != 0)
-        reco_error("tenant %s: for-user not computed (out of memory, or the factorisation failed)",
-                   b->tenant);
-    else
-        rc = write_neighbours(b, v, &nb);
+        reco_error("tenant %s: for-user not computed (out of memory, the factorisation failed, "
+                   "or cancelled)", b->tenant);
+    else if ((rc = write_neighbours(b, v, &rows)) == 0)
+        rc = write_lists_as(b, v, &users, (id_table_t){b->table.user_ids, b->table.user_id_lens},
+                            (id_table_t){(const char *const *)b->m->item_ids, b->m->item_id_lens},
+                            reco_key_model_user);
     if (rc == 0) rc = finish_version(b, v, RECO_MODEL_FOR_USER, started, built_at);
     if (rc == 0)
         summary_add(b,
-                    "; for-user v%" PRId64 ": %zu lists, %zu pairs in %" PRId64 " ms (EASE %" PRId64
-                    " ms)",
-                    reco_version_number(v), nb.n_lists, nb.n_pairs, monotonic_ms() - started,
-                    computed - started);
-    reco_neighbours_clear(&nb);
+                    "; for-user v%" PRId64 ": %zu item rows, %zu pairs, %zu user lists (%s rows) "
+                    "in %" PRId64 " ms (EASE %" PRId64 " ms)",
+                    reco_version_number(v), rows.n_lists, rows.n_pairs, users.n_lists,
+                    dense ? "dense" : "top-K", monotonic_ms() - started, computed - started);
+    reco_neighbours_clear(&rows);
+    reco_neighbours_clear(&users);
     reco_version_destroy(&v);
     return rc;
 }

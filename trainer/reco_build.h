@@ -37,6 +37,12 @@ typedef struct {
     size_t similar_users_top_k;  /* similar-customers: neighbours per user */
     size_t similar_users_max_item_users; /* similar-customers: more popular items are ignored */
     size_t content_max_term_items; /* content: terms of more items are ignored (0: no limit) */
+    long long interval_ms;         /* the rebuild interval, written to each version's meta */
+    double ease_lambda;            /* for-user: EASE's λ; 0: RECO_EASE_LAMBDA_DEFAULT */
+    size_t ease_max_items;         /* for-user: items modelled; 0: RECO_EASE_MAX_ITEMS_DEFAULT */
+    size_t ease_top_k;             /* for-user: entries per item row; 0: the default */
+    size_t for_user_list;          /* for-user: entries per user list; 0: no user lists */
+    size_t for_user_min_items;     /* for-user: users with fewer modelled items get no list */
 } reco_build_config_t;
 
 typedef enum {

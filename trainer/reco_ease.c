@@ -10,10 +10,11 @@
  * weights, so one heavy user does not make an item "active"). */
 #include "reco_ease.h"
 
+#include "reco_parallel.h"
+
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,65 +80,9 @@ int reco_ease_select_items(const reco_matrix_t *m, size_t max_items, uint32_t **
     return 0;
 }
 
-/* ---- threads ----------------------------------------------------------------------------- */
-
-typedef void (*range_fn)(void *ctx, size_t first, size_t last);
-
-typedef struct {
-    range_fn fn;
-    void *ctx;
-    size_t first, last;
-} range_job_t;
-
-static void *range_run(void *arg)
-{
-    range_job_t *job = arg;
-    job->fn(job->ctx, job->first, job->last);
-    return NULL;
-}
-
-/* Runs fn over [bounds[t], bounds[t + 1]) for t < parts, on parts - 1 new threads and the calling
- * one. A range whose thread cannot be started runs on the calling thread instead. */
-static void run_ranges(int parts, const size_t *bounds, range_fn fn, void *ctx)
-{
-    enum { MAX_PARTS = 64 };
-    pthread_t ids[MAX_PARTS];
-    range_job_t jobs[MAX_PARTS];
-    int started[MAX_PARTS] = {0};
-    if (parts > MAX_PARTS) parts = MAX_PARTS;
-    for (int t = 1; t < parts; t++) {
-        jobs[t] = (range_job_t){.fn = fn, .ctx = ctx, .first = bounds[t], .last = bounds[t + 1]};
-        started[t] = pthread_create(&ids[t], NULL, range_run, &jobs[t]) == 0;
-    }
-    fn(ctx, bounds[0], bounds[1]);
-    for (int t = 1; t < parts; t++) {
-        if (started[t])
-            pthread_join(ids[t], NULL);
-        else
-            fn(ctx, bounds[t], bounds[t + 1]);
-    }
-}
-
-/* Cuts [0, n) into parts ranges of about equal Σ work[i]. bounds has parts + 1 entries. */
-static void split_by_work(const double *work, size_t n, int parts, size_t *bounds)
-{
-    double total = 0.0, done = 0.0;
-    for (size_t i = 0; i < n; i++)
-        total += work[i];
-    bounds[0] = 0;
-    size_t i = 0;
-    for (int t = 1; t < parts; t++) {
-        while (i < n && done < total * t / parts)
-            done += work[i++];
-        bounds[t] = i;
-    }
-    bounds[parts] = n;
-}
-
 static int thread_count(const reco_ease_options_t *opts, size_t n)
 {
-    int threads = opts->threads < 1 ? 1 : (opts->threads > 64 ? 64 : opts->threads);
-    return (size_t)threads > n ? (n ? (int)n : 1) : threads;
+    return reco_thread_count(opts->threads, n);
 }
 
 /* ---- G ------------------------------------------------------------------------------------ */
@@ -219,7 +164,7 @@ static int accumulate_gram(const reco_matrix_t *m, const uint32_t *items, size_t
     gram_t gr = {.g = g, .n = n};
     int threads = thread_count(opts, n);
     double *work = calloc(n ? n : 1, sizeof *work);
-    size_t bounds[65];
+    size_t bounds[RECO_PARALLEL_MAX + 1];
     if (!work || gram_rows(m, items, n, opts->weighted, &gr) != 0) {
         free(work);
         gram_clear(&gr);
@@ -228,8 +173,8 @@ static int accumulate_gram(const reco_matrix_t *m, const uint32_t *items, size_t
     for (size_t r = 0; r < gr.n_rows; r++) /* column at[p] costs len - p updates */
         for (size_t p = gr.ptr[r]; p < gr.ptr[r + 1]; p++)
             work[gr.at[p]] += (double)(gr.ptr[r + 1] - p);
-    split_by_work(work, n, threads, bounds);
-    run_ranges(threads, bounds, gram_range, &gr);
+    reco_split_by_work(work, n, threads, bounds);
+    reco_run_ranges(threads, bounds, gram_range, &gr);
     free(work);
     gram_clear(&gr);
     return 0;
@@ -412,10 +357,10 @@ static void gather_range(void *ctx, size_t first, size_t last)
     free(h.v);
 }
 
-/* Keeps the top entries of every row of d into out (indexed by matrix item). */
-static int gather_rows(const reco_ease_dense_t *d, size_t n_items, const reco_ease_options_t *opts,
-                       reco_neighbours_t *out)
+int reco_ease_rows(const reco_ease_dense_t *d, size_t n_items, const reco_ease_options_t *opts,
+                   reco_neighbours_t *out)
 {
+    memset(out, 0, sizeof *out);
     size_t k = opts->top_k && opts->top_k < d->n ? opts->top_k : (d->n ? d->n : 1);
     if (d->n && k > SIZE_MAX / sizeof(reco_scored_t) / d->n) return -1;
     gather_t ga = {.d = d, .keep = opts->keep, .k = k};
@@ -426,10 +371,10 @@ static int gather_rows(const reco_ease_dense_t *d, size_t n_items, const reco_ea
     int rc = -1;
     if (ga.slots && ga.counts && out->ptr) {
         int threads = thread_count(opts, d->n);
-        size_t bounds[65];
+        size_t bounds[RECO_PARALLEL_MAX + 1];
         for (int t = 0; t <= threads; t++)
             bounds[t] = d->n * (size_t)t / (size_t)threads;
-        run_ranges(threads, bounds, gather_range, &ga);
+        reco_run_ranges(threads, bounds, gather_range, &ga);
         size_t total = 0;
         for (size_t a = 0; a < d->n; a++)
             total += ga.counts[a];
@@ -451,6 +396,7 @@ static int gather_rows(const reco_ease_dense_t *d, size_t n_items, const reco_ea
     }
     free(ga.slots);
     free(ga.counts);
+    if (rc != 0) reco_neighbours_clear(out);
     return rc;
 }
 
@@ -459,7 +405,7 @@ int reco_ease(const reco_matrix_t *m, const reco_ease_options_t *opts, reco_neig
     memset(out, 0, sizeof *out);
     reco_ease_dense_t d;
     if (reco_ease_dense(m, opts, &d) != 0) return -1;
-    int rc = gather_rows(&d, m->n_items, opts, out);
+    int rc = reco_ease_rows(&d, m->n_items, opts, out);
     reco_ease_dense_clear(&d);
     if (rc != 0) reco_neighbours_clear(out);
     return rc;

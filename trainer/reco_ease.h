@@ -28,12 +28,13 @@
 #include "reco_matrix.h"
 #include "reco_models.h"
 
-/* Tuned on MovieLens ml-latest-small with reco-eval (bench/README.md, "Offline evaluation"):
- * λ 500 ranks best for the served reading on both hold-outs; 50 entries per row because the
- * query reads the 50 best entries of each list it sums (more would only cost writes); 3000
- * items rank as well as all 9066 there. */
-#define RECO_EASE_LAMBDA_DEFAULT 500.0
-#define RECO_EASE_MAX_ITEMS_DEFAULT 3000
+/* Tuned on MovieLens ml-latest-small with reco-eval (bench/README.md, "Offline evaluation"),
+ * with the per-user lists of reco_ease_users: λ 250 reaches the untruncated all-items EASE
+ * reference on both hold-outs; 2000 items rank as well as all 9066 there (and cost a third of
+ * 3000's time); 50 entries per row because the query reads the 50 best entries of each list it
+ * sums (only for a user's fresh events, and for users without a list). */
+#define RECO_EASE_LAMBDA_DEFAULT 250.0
+#define RECO_EASE_MAX_ITEMS_DEFAULT 2000
 #define RECO_EASE_TOP_K_DEFAULT 50
 
 typedef enum {
@@ -77,6 +78,12 @@ typedef struct {
 int reco_ease_dense(const reco_matrix_t *m, const reco_ease_options_t *opts,
                     reco_ease_dense_t *out);
 void reco_ease_dense_clear(reco_ease_dense_t *d);
+
+/* The top_k entries of every row of d (see keep) as neighbour lists indexed by matrix item
+ * (n_items of them; items not modelled get empty lists), by score descending then item ascending
+ * (KEEP_MAGNITUDE: by |score| descending). *out is cleared first. 0, or -1 (out of memory). */
+int reco_ease_rows(const reco_ease_dense_t *d, size_t n_items, const reco_ease_options_t *opts,
+                   reco_neighbours_t *out);
 
 /* Computes B and keeps, per modelled item, the top_k entries of its row (see keep) as its
  * neighbour list, by score descending then item ascending (KEEP_MAGNITUDE: by |score|

@@ -323,10 +323,11 @@ static int write_meta(reco_version_t *v, const reco_version_meta_t *meta)
     if (reco_store_append(
             v->store,
             "HSET %s built_at %lld duration_ms %lld events %llu users %llu items %llu "
-            "keys %llu",
+            "keys %llu events_until %lld interval_ms %lld",
             meta_key, (long long)meta->built_at_ms, (long long)meta->duration_ms,
             (unsigned long long)meta->events, (unsigned long long)meta->users,
-            (unsigned long long)meta->items, (unsigned long long)v->keys) != 0) {
+            (unsigned long long)meta->items, (unsigned long long)v->keys,
+            (long long)meta->events_until_ms, (long long)meta->interval_ms) != 0) {
         fail(v, "meta", reco_store_errstr(v->store));
         v->pending = 0;
         return -1;

@@ -5,7 +5,8 @@
  *   write   one ZSET per list (reco_key_model_global / reco_key_model_item), each key also added
  *           to the version's index SET, pipelined in chunks of about 1000 commands, every reply
  *           checked;
- *   commit  writes the meta HASH (built_at, duration_ms, events, users, items, keys), adds the
+ *   commit  writes the meta HASH (built_at, duration_ms, events, users, items, keys,
+ *           events_until, interval_ms), adds the
  *           meta and index keys to the index, then flips reco:{T}:m:<model>:current to v with a
  *           Lua script that first checks that our lease is still held (a trainer that lost its
  *           lease must not flip), and finally gives every key of the previous version a 60 s TTL
@@ -38,6 +39,9 @@ typedef struct {
     int64_t built_at_ms; /* epoch ms */
     int64_t duration_ms;
     size_t events, users, items;
+    int64_t events_until_ms; /* the events were read at this time (epoch ms): later ones are
+                              * not in the model (for-user adds them at query time) */
+    int64_t interval_ms;     /* the trainer's rebuild interval (HTTP Expires) */
 } reco_version_meta_t;
 
 /* Allocates the next version number for tenant's model. NULL if Redis failed (logged). */

@@ -330,10 +330,11 @@ class Cluster:
         wait_until(lambda: "cmd=blpop" in self.redis("CLIENT", "LIST"), timeout=timeout,
                    what="the trainer's BLPOP on reco:train:queue")
 
-    def run_trainer_once(self, tenant, timeout=30.0):
-        """Runs `reco-trainer --once --tenant T` to completion; returns (returncode, output)."""
+    def run_trainer_once(self, tenant, timeout=30.0, extra_args=()):
+        """Runs `reco-trainer --once --tenant T [extra_args]` to completion; returns (returncode,
+        output)."""
         args = [self.bin("trainer/reco-trainer"), "--redis", "%s:%d" % (HOST, self.redis_port),
-                "--once", "--tenant", tenant]
+                "--once", "--tenant", tenant] + list(extra_args)
         res = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              env=self.env, timeout=timeout, preexec_fn=_die_with_parent)
         out = res.stdout.decode("utf-8", "replace")

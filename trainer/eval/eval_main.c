@@ -39,6 +39,7 @@ typedef struct {
     const char *split, *k, *models, *json, *weights, *ease_lambda, *reference_lambda, *ease_keep;
     const char *timestamp_unit, *recency_half_life;
     long seed, min_user_events, threads, top_k, ease_max_items, ease_top_k, history, list_entries;
+    long user_top_n, user_min_items;
     int ease_weighted;
     const char *file;
 } options_t;
@@ -200,6 +201,10 @@ static int parse_options(int argc, char **argv, eval_t *e)
          "for-user: items modelled (the most active; 0 = all)"},
         {"ease-top-k", NULL, RECO_OPT_INT, &o->ease_top_k, 0, 100000,
          "for-user: entries kept per row of B (0 = all)"},
+        {"user-top-n", NULL, RECO_OPT_INT, &o->user_top_n, 0, 100000,
+         "for-user: entries of each user's build-time list (0: no lists, rows summed only)"},
+        {"user-min-items", NULL, RECO_OPT_INT, &o->user_min_items, 0, 100000,
+         "for-user: users with fewer modelled items get no list (their rows are summed)"},
         {"history", NULL, RECO_OPT_INT, &o->history, 1, 100000000,
          "for-user: the user's most recent items summed (the query's limit)"},
         {"list-entries", NULL, RECO_OPT_INT, &o->list_entries, 0, 100000,
@@ -556,7 +561,7 @@ int main(int argc, char **argv)
                       .k = "10,20",
                       .models = "all",
                       .weights = "one",
-                      .ease_lambda = "500", /* RECO_EASE_LAMBDA_DEFAULT */
+                      .ease_lambda = "250", /* RECO_EASE_LAMBDA_DEFAULT */
                       .reference_lambda = "250",
                       .ease_keep = "positive",
                       .timestamp_unit = "s",
@@ -568,6 +573,8 @@ int main(int argc, char **argv)
                       .ease_max_items = RECO_EASE_MAX_ITEMS_DEFAULT,
                       .ease_top_k = RECO_EASE_TOP_K_DEFAULT,
                       .history = RECO_EVAL_FOR_USER_HISTORY,
+                      .user_top_n = RECO_EASE_USER_TOP_N_DEFAULT,
+                      .user_min_items = RECO_EASE_USER_MIN_ITEMS_DEFAULT,
                       .list_entries = RECO_EVAL_LIST_ENTRIES}};
     int code = parse_options(argc, argv, &e);
     if (code >= 0) return code;
@@ -594,6 +601,9 @@ int main(int argc, char **argv)
     ctx.ease.weighted = e.o.ease_weighted;
     ctx.ease.keep = strcmp(e.o.ease_keep, "magnitude") == 0 ? RECO_EASE_KEEP_MAGNITUDE
                                                             : RECO_EASE_KEEP_POSITIVE;
+    ctx.ease_users = (reco_ease_users_options_t){.top_n = (size_t)e.o.user_top_n,
+                                                 .min_items = (size_t)e.o.user_min_items,
+                                                 .dense_budget = RECO_EASE_DENSE_BUDGET_DEFAULT};
     ctx.reference = ctx.ease;
     ctx.reference.lambda = e.run.reference_lambda;
 

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "reco_cooccur.h"
+#include "reco_ease_users.h"
 #include "reco_models.h"
 #include "reco_popularity.h"
 #include "reco_users.h"
@@ -35,6 +36,7 @@ struct reco_eval_model {
     size_t history;
     int weighted;           /* lists and dense: scale by x_ui instead of 1 */
     double half_life;       /* lists: recency half-life in history ranks; 0: none */
+    reco_neighbours_t users; /* for-user: per-user lists (reco_ease_user_lists), served first */
     reco_neighbours_t fill; /* when non-empty: ranks after `lists`, over fill_history items */
     size_t fill_history;
     reco_ease_dense_t dense; /* SHAPE_DENSE */
@@ -91,7 +93,16 @@ static int train_for_user(const reco_eval_context_t *ctx, reco_eval_model_t *m)
     m->half_life = ctx->recency_half_life;
     m->fill_history = RECO_EVAL_I2I_HISTORY;
     double started = monotonic_ms();
-    if (reco_ease(ctx->train, &ctx->ease, &m->lists) != 0) return -1;
+    reco_ease_dense_t d;
+    if (reco_ease_dense(ctx->train, &ctx->ease, &d) != 0) return -1;
+    reco_ease_users_options_t uo = ctx->ease_users;
+    uo.threads = ctx->threads;
+    uo.weighted = ctx->ease.weighted;
+    int rc = reco_ease_rows(&d, ctx->train->n_items, &ctx->ease, &m->lists);
+    if (rc == 0 && uo.top_n > 0)
+        rc = reco_ease_user_lists(ctx->train, &d, &m->lists, &uo, &m->users, NULL);
+    reco_ease_dense_clear(&d);
+    if (rc != 0) return -1;
     m->train_ms = monotonic_ms() - started;         /* the fill is the item-to-item model's */
     if (ctx->ease.keep == RECO_EASE_KEEP_MAGNITUDE) /* a ZSET is read by score, not |score| */
         for (size_t i = 0; i < m->lists.n_items; i++)
@@ -217,6 +228,7 @@ void reco_eval_model_destroy(reco_eval_model_t **mp)
     free(m->global);
     reco_neighbours_clear(&m->lists);
     reco_neighbours_clear(&m->fill);
+    reco_neighbours_clear(&m->users);
     reco_ease_dense_clear(&m->dense);
     free(m->dense_of);
     free(m->acc);
@@ -456,8 +468,19 @@ size_t reco_eval_model_rank(reco_eval_model_t *m, uint32_t user, size_t k, uint3
     case SHAPE_NEIGHBOURS:
         break;
     }
-    sum_lists(m, &m->lists, user, m->history, m->weighted, m->half_life);
-    size_t n = take_touched(m, k, out);
+    size_t n = 0;
+    if (m->users.ptr && m->users.ptr[user + 1] > m->users.ptr[user]) {
+        /* the build-time list over the whole history (nothing is newer than the build here) */
+        for (size_t e = m->users.ptr[user]; e < m->users.ptr[user + 1] && n < k; e++) {
+            uint32_t j = m->users.entries[e].item;
+            if (m->seen_epoch[j] == m->seen_now) continue;
+            out[n++] = j;
+            m->seen_epoch[j] = m->seen_now;
+        }
+    } else {
+        sum_lists(m, &m->lists, user, m->history, m->weighted, m->half_life);
+        n = take_touched(m, k, out);
+    }
     if (n < k && m->fill.ptr) {
         sum_lists(m, &m->fill, user, m->fill_history, 0, 0.0);
         n += take_touched(m, k - n, out + n);

@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "reco_ease.h"
+#include "reco_ease_users.h"
 #include "reco_events.h"
 #include "reco_matrix.h"
 
@@ -72,6 +73,7 @@ typedef struct {
     int threads;              /* item-to-item threads and OpenBLAS threads */
     size_t top_k;             /* item-to-item neighbours per item (the trainer's --top-k) */
     reco_ease_options_t ease; /* for-user */
+    reco_ease_users_options_t ease_users; /* for-user's per-user lists (top_n 0: none) */
     reco_ease_options_t reference; /* ease-reference (max_items and top_k are ignored: all) */
 } reco_eval_context_t;
 
