@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reco_for_user.h"
 #include "reco_keys.h"
 #include "reco_log.h"
 #include "reco_query_store.h"
@@ -163,6 +164,22 @@ static int fill_up(request_t *req, int64_t fill_version, const char *const *sour
     return rc;
 }
 
+/* for-user and a user alone: the user's list plus the rows of fresh items, when the user has a
+ * list (*listed = 1); otherwise nothing is done. */
+static int user_list(request_t *req, int64_t version, const reco_scored_list_t *history,
+                     const char *const *sources, reco_scored_list_t *out, int *listed)
+{
+    reco_key_batch_t batch = {0};
+    int rc = reco_for_user_batch(req->st, req->tenant, req->a->model->name, version, req->a->user,
+                                 history, &batch, req->rep);
+    *listed = rc == 1;
+    if (rc == 1)
+        rc = sum_rank_filter(req, &batch, list_count(req), 1, sources,
+                             req->filter.seen_key ? history->n : 0, out);
+    reco_key_batch_clear(&batch);
+    return rc < 0 ? -1 : 0;
+}
+
 static int serve_neighbours(request_t *req, const int64_t versions[2], reco_scored_list_t *out)
 {
     const reco_recommend_args_t *a = req->a;
@@ -174,12 +191,15 @@ static int serve_neighbours(request_t *req, const int64_t versions[2], reco_scor
     reco_scored_list_t history = {0};
     const char **sources = NULL;
     int rc =
-        reco_read_top(req->st, req->history_key, a->model->history_items, 0, &history, req->rep);
+        reco_read_top(req->st, req->history_key, a->model->history_items, 1, &history, req->rep);
     if (rc == 0 && history.n > 0 && !(sources = malloc(history.n * sizeof *sources)))
         rc = fail_out_of_memory(req->rep);
     for (size_t i = 0; rc == 0 && i < history.n; i++)
         sources[i] = history.v[i].item;
-    if (rc == 0 && history.n > 0)
+    int listed = 0; /* served from the user's build-time list (reco_for_user.h) */
+    if (rc == 0 && history.n > 0 && a->model->user_lists)
+        rc = user_list(req, versions[0], &history, sources, out, &listed);
+    if (rc == 0 && history.n > 0 && !listed)
         rc = neighbours_of(req, a->model->name, versions[0], sources, history.n, 1, out);
     if (rc == 0 && history.n > 0 && a->model->fill)
         rc = fill_up(req, versions[1], sources, history.n, 1, out);
