@@ -17,12 +17,14 @@
 #include <time.h>
 
 #include "reco_baskets.h"
+#include "reco_categories.h"
 #include "reco_content.h"
 #include "reco_cooccur.h"
 #include "reco_dataset.h"
 #include "reco_ease.h"
 #include "reco_ease_users.h"
 #include "reco_events.h"
+#include "reco_intern.h"
 #include "reco_item_catalog.h"
 #include "reco_keys.h"
 #include "reco_lease.h"
@@ -48,6 +50,7 @@ typedef struct {
     reco_dataset_state_t *state; /* the cache's, or own_state */
     reco_dataset_state_t own_state;
     reco_event_table_t table; /* the events; m is built from it and shares its ids */
+    reco_item_catalog_t *catalog; /* read once: popular's categories and content */
     int64_t now;              /* epoch ms, for windows and decays */
     char summary[4096];
     size_t summary_len;
@@ -115,24 +118,90 @@ static int finish_version(build_t *b, reco_version_t *v, const char *model, int6
     return 0;
 }
 
+/* The catalogue items' popularity: score[i] of catalogue item i, by its id's place among the
+ * matrix's item ids (sorted in id byte order), 0 for items nobody touched. NULL when OOM. */
+static double *catalog_scores(const build_t *b, const reco_scored_t *list, size_t n)
+{
+    const reco_matrix_t *m = b->m;
+    size_t count = reco_item_catalog_count(b->catalog);
+    const reco_content_item_t *items = reco_item_catalog_items(b->catalog);
+    double *by_item = calloc(m->n_items ? m->n_items : 1, sizeof *by_item);
+    double *score = calloc(count ? count : 1, sizeof *score);
+    for (size_t k = 0; by_item && k < n; k++)
+        by_item[list[k].item] = list[k].score;
+    for (size_t i = 0; by_item && score && i < count; i++) {
+        size_t lo = 0, hi = m->n_items;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            int c = reco_id_compare(m->item_ids[mid], m->item_id_lens[mid], items[i].id,
+                                    items[i].id_len);
+            if (c == 0) {
+                score[i] = by_item[mid];
+                break;
+            }
+            if (c < 0) lo = mid + 1;
+            else hi = mid;
+        }
+    }
+    free(by_item);
+    if (!by_item) free(score);
+    return by_item ? score : NULL;
+}
+
+/* popular's per-category lists (…:c:<category>) under version v; *n_lists counts them. */
+static int write_categories(build_t *b, reco_version_t *v, const reco_scored_t *list, size_t n,
+                            size_t *n_lists)
+{
+    size_t count = reco_item_catalog_count(b->catalog);
+    const reco_content_item_t *items = reco_item_catalog_items(b->catalog);
+    double *score = catalog_scores(b, list, n);
+    const char **ids = malloc((count ? count : 1) * sizeof *ids);
+    size_t *lens = malloc((count ? count : 1) * sizeof *lens);
+    reco_category_lists_t cats = {0};
+    int rc = score && ids && lens ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        ids[i] = items[i].id;
+        lens[i] = items[i].id_len;
+    }
+    if (rc == 0) rc = reco_model_popular_categories(items, count, score, RECO_CATEGORY_LIST_MAX, &cats);
+    if (rc != 0) reco_error("tenant %s: out of memory computing popular by category", b->tenant);
+    char key[RECO_KEY_MAX];
+    for (size_t c = 0; rc == 0 && c < cats.n; c++) {
+        if (c % LEASE_CHECK_EVERY == LEASE_CHECK_EVERY - 1 && may_continue(b) != 0) rc = -1;
+        else if (reco_key_model_category(key, sizeof key, b->tenant, RECO_MODEL_POPULAR,
+                                         reco_version_number(v), cats.names[c]) < 0)
+            continue; /* a category too long for a key has no list */
+        else if (reco_version_write_ids(v, key, ids, lens, cats.entries + cats.ptr[c],
+                                        cats.ptr[c + 1] - cats.ptr[c]) != 0)
+            rc = -1;
+    }
+    *n_lists = cats.n;
+    reco_category_lists_clear(&cats);
+    free(score);
+    free(ids);
+    free(lens);
+    return rc;
+}
+
 static int build_popular(build_t *b)
 {
     int64_t started = monotonic_ms(), built_at = reco_now_ms();
     reco_version_t *v = reco_version_begin(b->cfg->store, b->tenant, RECO_MODEL_POPULAR);
     if (!v) return -1;
     reco_scored_t *list = NULL;
-    size_t n = 0;
+    size_t n = 0, categories = 0;
     int rc = reco_model_popular(b->m, &list, &n);
     if (rc != 0)
         reco_error("tenant %s: out of memory computing popular", b->tenant);
-    else if ((rc = reco_version_write_global(v, b->m, list, n)) != 0)
+    else if ((rc = reco_version_write_global(v, b->m, list, n)) != 0 ||
+             (rc = write_categories(b, v, list, n, &categories)) != 0)
         reco_error("tenant %s: popular v%" PRId64 ": %s", b->tenant, reco_version_number(v),
                    reco_version_errstr(v));
     free(list);
     if (rc == 0) rc = finish_version(b, v, RECO_MODEL_POPULAR, started, built_at);
     if (rc == 0)
-        summary_add(b, "; popular v%" PRId64 ": %zu items in %" PRId64 " ms",
-                    reco_version_number(v), n, monotonic_ms() - started);
+        summary_add(b, "; popular v%" PRId64 ": %zu items, %zu categories in %" PRId64 " ms",
+                    reco_version_number(v), n, categories, monotonic_ms() - started);
     reco_version_destroy(&v);
     return rc;
 }
@@ -436,11 +505,7 @@ static int content_from_catalog(build_t *b, const reco_item_catalog_t *cat, int6
 static int build_content(build_t *b)
 {
     int64_t started = monotonic_ms(), built_at = reco_now_ms();
-    reco_item_catalog_t *cat = NULL;
-    if (reco_item_catalog_load(b->cfg->store, b->tenant, tick, b, &cat) != 0) return -1;
-    int rc = content_from_catalog(b, cat, started, built_at);
-    reco_item_catalog_destroy(&cat);
-    return rc;
+    return content_from_catalog(b, b->catalog, started, built_at);
 }
 
 /* One ZSET of rules at key: member = the consequent's id, or "<c>\x1f<d>" for a 2-item one. */
@@ -601,6 +666,7 @@ static int build_models(build_t *b)
     if (b->stats.unregistered)
         summary_add(b, "; %zu of unregistered actions skipped", b->stats.unregistered);
     summary_add(b, ") in %" PRId64 " ms", monotonic_ms() - started);
+    if (reco_item_catalog_load(b->cfg->store, b->tenant, tick, b, &b->catalog) != 0) return -1;
     if (may_continue(b) != 0 || build_popular(b) != 0) return -1;
     if (may_continue(b) != 0 || build_popular_windows(b) != 0) return -1;
     if (may_continue(b) != 0 || build_trending(b) != 0) return -1;
@@ -644,6 +710,7 @@ reco_build_result_t reco_build_tenant(const reco_build_config_t *cfg, const char
         reco_error("tenant %s: build failed after %" PRId64 " ms", tenant,
                    monotonic_ms() - started);
     reco_matrix_destroy(&b.m);
+    reco_item_catalog_destroy(&b.catalog);
     reco_event_table_clear(&b.table);
     reco_dataset_state_clear(&b.own_state);
     if (cfg->cache) {

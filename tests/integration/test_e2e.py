@@ -295,6 +295,30 @@ class EndToEnd(ShopTestCase):
             for j, score in visible(self.ref.neighbours(item)).items():
                 self.assertAlmostEqual(stored.get(j, -1), score, delta=1e-9, msg="%s in %s" % (j, key))
 
+    def test_popular_by_category(self):
+        """popular's per-category lists: each category of the catalogue and each '/' prefix, its
+        items by popularity (the hidden display tent too: the query worker leaves it out)."""
+        r, t = self.cluster.redis, "reco:{%s}:" % TENANT
+        v = int(r("GET", t + "m:popular:current"))
+        pop = self.ref.popular()
+        cats = {}
+        for item in ITEMS:
+            for path in item["categories"]:
+                parts = path.split("/")
+                for k in range(1, len(parts) + 1):
+                    cats.setdefault("/".join(parts[:k]), set()).add(item["id"])
+        self.assertEqual(set(r("SMEMBERS", t + "m:popular:%d:keys" % v)) >= {t + "m:popular:%d:c:camping" % v}, True)
+        for cat, members in cats.items():
+            want = {i: pop[i] for i in members if pop.get(i, 0) > 0}
+            key = t + "m:popular:%d:c:%s" % (v, cat)
+            flat = r("ZREVRANGE", key, 0, -1, "WITHSCORES")
+            got = {flat[k]: float(flat[k + 1]) for k in range(0, len(flat), 2)}
+            self.assertEqual(set(got), set(want), key)
+            for i, score in want.items():
+                self.assertAlmostEqual(got[i], score, delta=1e-9, msg=key)
+        self.assertEqual(r("ZREVRANGE", t + "m:popular:%d:c:camping/tents" % v, 0, -1), ["tent", HIDDEN])
+        self.assertEqual(r("EXISTS", t + "m:popular:%d:c:clothing/gloves" % v), 0)  # gloves: no events
+
     def test_event_times_in_every_shape(self):
         """The stream holds each posted event with its time in epoch ms, whichever of the five
         timestamp shapes it came in, and each history scores an entry by its latest event."""
