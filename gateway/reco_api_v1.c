@@ -3,7 +3,8 @@
  * Routes are matched on the segments after /v1/{tenant}/ ("*" captures one id); a path that
  * matches with another method gets 405 with an Allow header listing the methods that would.
  * The handlers live in reco_api_v1_data.c (write side, catalogue, actions) and
- * reco_api_v1_privacy.c (listing, export, deletion, transfer); this file holds:
+ * reco_api_v1_privacy.c (listing, export, deletion, transfer) and reco_api_v1_scenarios.c
+ * (scenarios, recommendations by scenario, bulk); this file holds:
  *
  *   GET  /v1/{tenant}/recommend   recommend     ?model=&item=&item=..&user=&limit=&include-sets=
  *   POST /v1/{tenant}/train       train.request
@@ -156,6 +157,13 @@ static const route_t routes[] = {
     {PUT, {"actions", "*"}, reco_v1_put_action},
     {DELETE, {"actions", "*"}, reco_v1_delete_action},
     {GET, {"recommend"}, get_recommend},
+    {POST, {"recommend", "bulk"}, reco_v1_post_recommend_bulk}, /* before recommend/{scenario} */
+    {GET, {"recommend", "*"}, reco_v1_get_recommend_scenario},
+    {POST, {"recommend", "*"}, reco_v1_post_recommend_scenario},
+    {GET, {"scenarios"}, reco_v1_list_scenarios},
+    {PUT, {"scenarios", "*"}, reco_v1_put_scenario},
+    {GET, {"scenarios", "*"}, reco_v1_get_scenario},
+    {DELETE, {"scenarios", "*"}, reco_v1_delete_scenario},
     {POST, {"train"}, post_train},
     {GET, {"models"}, get_models},
 };

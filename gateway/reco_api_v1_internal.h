@@ -45,4 +45,20 @@ void reco_v1_delete_session(reco_gateway_t *, struct evhttp_request *, const rec
 void reco_v1_transfer_user(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *,
                            char *const *);
 
+/* reco_api_v1_scenarios.c: scenarios, recommendations by scenario, bulk */
+void reco_v1_list_scenarios(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *,
+                            char *const *);
+void reco_v1_put_scenario(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *,
+                          char *const *);
+void reco_v1_get_scenario(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *,
+                          char *const *);
+void reco_v1_delete_scenario(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *,
+                             char *const *);
+void reco_v1_get_recommend_scenario(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *,
+                                    char *const *);
+void reco_v1_post_recommend_scenario(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *,
+                                     char *const *);
+void reco_v1_post_recommend_bulk(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *,
+                                 char *const *);
+
 #endif

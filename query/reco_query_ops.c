@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "reco_catalog.h"
+#include "reco_chain.h"
 #include "reco_config.h"
 #include "reco_events_read.h"
 #include "reco_keys.h"
@@ -18,6 +19,7 @@
 #include "reco_log.h"
 #include "reco_query_store.h"
 #include "reco_recommend.h"
+#include "reco_scenario_read.h"
 #include "reco_validate.h"
 
 struct reco_query {
@@ -161,6 +163,30 @@ static void op_recommend(reco_query_t *q, const char *tenant, const json_t *args
     reco_recommend_handle(q->store, tenant, args, rep);
 }
 
+static void op_recommend_scenario(reco_query_t *q, const char *tenant, const json_t *args,
+                                  reco_reply_t *rep)
+{
+    reco_chain_handle(q->store, tenant, args, rep);
+}
+
+static void op_recommend_bulk(reco_query_t *q, const char *tenant, const json_t *args,
+                              reco_reply_t *rep)
+{
+    reco_chain_bulk_handle(q->store, tenant, args, rep);
+}
+
+static void op_scenarios_get(reco_query_t *q, const char *tenant, const json_t *args,
+                             reco_reply_t *rep)
+{
+    reco_scenarios_get_handle(q->store, tenant, args, rep);
+}
+
+static void op_scenarios_list(reco_query_t *q, const char *tenant, const json_t *args,
+                              reco_reply_t *rep)
+{
+    reco_scenarios_list_handle(q->store, tenant, args, rep);
+}
+
 static void op_items_get(reco_query_t *q, const char *tenant, const json_t *args, reco_reply_t *rep)
 {
     reco_catalog_items_get(q->store, tenant, args, rep);
@@ -208,6 +234,10 @@ static const struct {
     int needs_tenant;
 } ops[] = {
     {"recommend", op_recommend, 1},
+    {"recommend.scenario", op_recommend_scenario, 1},
+    {"recommend.bulk", op_recommend_bulk, 1},
+    {"scenarios.get", op_scenarios_get, 1},
+    {"scenarios.list", op_scenarios_list, 1},
     {"models.status", op_models_status, 1},
     {"items.get", op_items_get, 1},
     {"users.get", op_users_get, 1},

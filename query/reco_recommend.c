@@ -32,6 +32,7 @@ typedef struct {
     char history_key[RECO_KEY_MAX]; /* the user's history; "" without a user */
     reco_filter_t filter;
     reco_reply_t *rep;
+    const reco_recommend_opts_t *opts; /* NULL for the op itself */
 } request_t;
 
 static int fail_internal(reco_reply_t *rep, const char *why)
@@ -107,6 +108,8 @@ static int sum_rank_filter(request_t *req, const reco_key_batch_t *batch, long c
 static int serve_global(request_t *req, int64_t version, reco_scored_list_t *out)
 {
     char key[RECO_KEY_MAX];
+    if (req->opts && req->opts->list_key)
+        return reco_read_ranked(&req->filter, req->opts->list_key, out, req->rep);
     if (reco_key_model_global(key, sizeof key, req->tenant, req->a->model->name, version) < 0)
         return fail_internal(req->rep, "model key does not fit");
     return reco_read_ranked(&req->filter, key, out, req->rep);
@@ -265,6 +268,40 @@ static int serve_similar_customers(request_t *req, int64_t version, reco_scored_
 
 /* ---- the op ---- */
 
+/* A chain's options on top of the filter recommend() built: the extra left-out ZSET, and the
+ * context that is left out (the args' unless kept, plus the extra ids) in *context, which the
+ * caller frees after the run. 0, or -1 out of memory. */
+static int apply_opts(request_t *req, const char ***context)
+{
+    const reco_recommend_opts_t *o = req->opts;
+    *context = NULL;
+    if (!o) return 0;
+    if (!req->filter.seen_key) req->filter.seen_key = o->seen_key;
+    size_t n_args = o->keep_context ? 0 : req->a->n_items, n = n_args + o->n_exclude;
+    if (n > 0 && !(*context = malloc(n * sizeof **context))) return fail_out_of_memory(req->rep);
+    for (size_t i = 0; i < n; i++)
+        (*context)[i] = i < n_args ? req->a->items[i] : o->exclude[i - n_args];
+    req->filter.context = *context;
+    req->filter.n_context = n;
+    return 0;
+}
+
+static int serve(request_t *req, const int64_t versions[2], reco_scored_list_t *out)
+{
+    switch (req->a->model->serve) {
+    case RECO_SERVE_GLOBAL:
+        return serve_global(req, versions[0], out);
+    case RECO_SERVE_NEIGHBOURS:
+        return serve_neighbours(req, versions, out);
+    case RECO_SERVE_BOUGHT_WITH:
+        return serve_bought_with(req, versions[0], out);
+    case RECO_SERVE_SIMILAR_CUSTOMERS:
+        return serve_similar_customers(req, versions[0], out);
+    }
+    return fail_internal(req->rep, "model served no way");
+}
+
+
 static int recommend(request_t *req, const int64_t versions[2], reco_scored_list_t *out)
 {
     const reco_recommend_args_t *a = req->a;
@@ -282,17 +319,11 @@ static int recommend(request_t *req, const int64_t versions[2], reco_scored_list
         .limit = (size_t)a->limit,
         .positive_only = a->model->positive_only,
     };
-    switch (a->model->serve) {
-    case RECO_SERVE_GLOBAL:
-        return serve_global(req, versions[0], out);
-    case RECO_SERVE_NEIGHBOURS:
-        return serve_neighbours(req, versions, out);
-    case RECO_SERVE_BOUGHT_WITH:
-        return serve_bought_with(req, versions[0], out);
-    case RECO_SERVE_SIMILAR_CUSTOMERS:
-        return serve_similar_customers(req, versions[0], out);
-    }
-    return fail_internal(req->rep, "model served no way");
+    const char **context = NULL;
+    int rc = apply_opts(req, &context);
+    if (rc == 0) rc = serve(req, versions, out);
+    free(context);
+    return rc;
 }
 
 static json_t *entry_json(const reco_scored_t *e, const char *model, int sets)
@@ -322,6 +353,14 @@ json_t *reco_recommendations_json(const reco_scored_list_t *list, const char *mo
         }
     }
     return array;
+}
+
+int reco_recommend_run(reco_store_t *store, const char *tenant, const reco_recommend_args_t *a,
+                       const int64_t versions[2], const reco_recommend_opts_t *opts,
+                       reco_scored_list_t *out, reco_reply_t *rep)
+{
+    request_t req = {.st = store, .tenant = tenant, .a = a, .rep = rep, .opts = opts};
+    return recommend(&req, versions, out);
 }
 
 void reco_recommend_handle(reco_store_t *store, const char *tenant, const json_t *args,

@@ -40,6 +40,24 @@
  * sent (not UTF-8, malformed sets) are left out with a warning. NULL when out of memory. */
 json_t *reco_recommendations_json(const reco_scored_list_t *list, const char *model, int sets);
 
+/* What a scenario's chain (reco_chain.c) changes in one run; all zero = the op's own rules. */
+typedef struct {
+    const char *list_key;       /* global models: read this ZSET instead of …:<v>:all (e.g.
+                                   popular in one category); NULL = the model's own list */
+    const char *seen_key;       /* a ZSET left out when args leave no history out (the user's
+                                   purchases); NULL = none */
+    const char *const *exclude; /* more ids never returned (earlier steps' answers) */
+    size_t n_exclude;
+    int keep_context;           /* context items may be returned */
+} reco_recommend_opts_t;
+
+/* One model run for validated args a: versions[0] is a->model's version (not 0), versions[1]
+ * its fill's (0 = none); opts may be NULL. Appends at most a->limit entries to out (an entry's
+ * model is NULL unless a fill produced it). 0, or -1 with rep filled. */
+int reco_recommend_run(reco_store_t *store, const char *tenant, const reco_recommend_args_t *a,
+                       const int64_t versions[2], const reco_recommend_opts_t *opts,
+                       reco_scored_list_t *out, reco_reply_t *rep);
+
 /* Handles `recommend` for a validated tenant; always fills rep. */
 void reco_recommend_handle(reco_store_t *store, const char *tenant, const json_t *args,
                            reco_reply_t *rep);
