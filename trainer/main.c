@@ -42,6 +42,7 @@ typedef struct {
     const char *redis, *tenant, *publish, *log_level;
     long interval, top_k, lease_ms, threads;
     long ease_lambda, ease_max_items, ease_top_k, for_user_list, for_user_min_items;
+    long for_user_max_lists;
     long full_every, cache_events, shrinkage, half_life_days, min_support, max_basket_items;
     long similar_users_top_k, similar_users_max_item_users, content_max_term_items;
     int once;
@@ -222,6 +223,9 @@ static int parse_options(int argc, char **argv, options_t *o)
         {"for-user-min-items", "RECO_TRAIN_FOR_USER_MIN_ITEMS", RECO_OPT_INT,
          &o->for_user_min_items, 1, 100000,
          "for-user: users with fewer modelled items get no list (saves Redis memory)"},
+        {"for-user-max-lists", "RECO_TRAIN_FOR_USER_MAX_LISTS", RECO_OPT_INT,
+         &o->for_user_max_lists, 0, LONG_MAX,
+         "for-user: at most this many users get a list, the most active (0: no bound)"},
         {"log-level", "RECO_LOG_LEVEL", RECO_OPT_STRING, &o->log_level, 0, 0,
          "debug, info, warn or error"},
     };
@@ -265,7 +269,8 @@ int main(int argc, char **argv)
                    .ease_max_items = RECO_EASE_MAX_ITEMS_DEFAULT,
                    .ease_top_k = RECO_EASE_TOP_K_DEFAULT,
                    .for_user_list = RECO_EASE_USER_TOP_N_DEFAULT,
-                   .for_user_min_items = RECO_EASE_USER_MIN_ITEMS_DEFAULT};
+                   .for_user_min_items = RECO_EASE_USER_MIN_ITEMS_DEFAULT,
+                   .for_user_max_lists = RECO_EASE_USER_MAX_LISTS_DEFAULT};
     int exit_code = parse_options(argc, argv, &o);
     if (exit_code >= 0) return exit_code;
     reco_log_level_t level;
@@ -301,7 +306,8 @@ int main(int argc, char **argv)
                                     .ease_max_items = (size_t)o.ease_max_items,
                                     .ease_top_k = (size_t)o.ease_top_k,
                                     .for_user_list = (size_t)o.for_user_list,
-                                    .for_user_min_items = (size_t)o.for_user_min_items};
+                                    .for_user_min_items = (size_t)o.for_user_min_items,
+                                    .for_user_max_lists = (size_t)o.for_user_max_lists};
     t.build.store = reco_store_new(o.redis, REDIS_TIMEOUT_MS);
     if (!t.build.store) {
         reco_error("--redis: '%s' is not host:port", o.redis);

@@ -43,6 +43,7 @@ typedef struct {
     size_t ease_top_k;             /* for-user: entries per item row; 0: the default */
     size_t for_user_list;          /* for-user: entries per user list; 0: no user lists */
     size_t for_user_min_items;     /* for-user: users with fewer modelled items get no list */
+    size_t for_user_max_lists;     /* for-user: users with a list at most (0: no bound) */
 } reco_build_config_t;
 
 typedef enum {

@@ -38,6 +38,7 @@ static int compute_for_user(build_t *b, reco_neighbours_t *rows, reco_neighbours
     if (c->ease_top_k) opts.top_k = c->ease_top_k;
     reco_ease_users_options_t uo = {.top_n = c->for_user_list,
                                     .min_items = c->for_user_min_items,
+                                    .max_lists = c->for_user_max_lists,
                                     .dense_budget = RECO_EASE_DENSE_BUDGET_DEFAULT,
                                     .threads = b->side ? 1 : c->threads,
                                     .tick = reco_build_tick,

@@ -16,10 +16,11 @@
 typedef struct {
     const reco_matrix_t *m;
     const reco_ease_dense_t *d;
-    const reco_neighbours_t *rows; /* NULL: dense rows */
-    const reco_ease_users_options_t *o;
-    const int32_t *dense_of; /* matrix item -> dense index or -1 */
-    size_t *counts;          /* per user */
+    const reco_neighbours_t *rows;      /* NULL: dense rows */
+    const reco_ease_users_options_t *o; /* = &o_eff */
+    reco_ease_users_options_t o_eff;    /* the caller's, min_items raised for max_lists */
+    const int32_t *dense_of;            /* matrix item -> dense index or -1 */
+    size_t *counts;                     /* per user */
     reco_scored_t *out[RECO_PARALLEL_MAX];
     size_t out_n[RECO_PARALLEL_MAX], out_cap[RECO_PARALLEL_MAX];
     size_t bounds[RECO_PARALLEL_MAX + 1];
@@ -134,9 +135,8 @@ static void users_range(void *ctx, size_t first, size_t last)
 {
     job_t *j = ctx;
     int t = 0; /* this range's slot: the first unclaimed one with these bounds */
-    while (t < RECO_PARALLEL_MAX - 1 &&
-           (j->bounds[t] != first || j->bounds[t + 1] != last ||
-            __atomic_exchange_n(&j->claimed[t], 1, __ATOMIC_ACQ_REL)))
+    while (t < RECO_PARALLEL_MAX - 1 && (j->bounds[t] != first || j->bounds[t + 1] != last ||
+                                         __atomic_exchange_n(&j->claimed[t], 1, __ATOMIC_ACQ_REL)))
         t++;
     size_t n = j->d->n;
     scratch_t s = {.acc = malloc(n * sizeof *s.acc),
@@ -196,6 +196,31 @@ static int gather(job_t *j, int threads, reco_neighbours_t *out)
     return 0;
 }
 
+/* The smallest count t >= min_items such that at most max_lists users have >= t modelled
+ * items (counted as in score_user: entries of weight > 0 on modelled items). */
+static size_t effective_min_items(const reco_matrix_t *m, const int32_t *dense_of, size_t n,
+                                  const reco_ease_users_options_t *o)
+{
+    size_t t = o->min_items;
+    if (o->max_lists == 0 || m->n_users <= o->max_lists) return t;
+    size_t *hist = calloc(n + 2, sizeof *hist); /* hist[c]: users with c modelled items */
+    if (!hist) return t;
+    for (size_t u = 0; u < m->n_users; u++) {
+        size_t c = 0;
+        for (size_t p = m->user_ptr[u]; p < m->user_ptr[u + 1]; p++)
+            c += dense_of[m->user_items[p]] >= 0 && m->user_weights[p] > 0.0;
+        hist[c]++;
+    }
+    size_t at_least = 0, need = n + 1; /* users with >= c, from the top down */
+    for (size_t c = n + 1; c-- > 1;) {
+        at_least += hist[c];
+        if (at_least > o->max_lists) break;
+        need = c;
+    }
+    free(hist);
+    return need > t ? need : t;
+}
+
 int reco_ease_user_lists(const reco_matrix_t *m, const reco_ease_dense_t *d,
                          const reco_neighbours_t *rows, const reco_ease_users_options_t *opts,
                          reco_neighbours_t *out, int *used_dense)
@@ -218,8 +243,14 @@ int reco_ease_user_lists(const reco_matrix_t *m, const reco_ease_dense_t *d,
             dense_of[i] = -1;
         for (size_t a = 0; a < d->n; a++)
             dense_of[d->items[a]] = (int32_t)a;
-        *j = (job_t){.m = m, .d = d, .rows = dense ? NULL : rows, .o = opts,
-                     .dense_of = dense_of, .counts = counts};
+        j->o_eff = *opts;
+        j->o_eff.min_items = effective_min_items(m, dense_of, d->n, opts);
+        j->m = m;
+        j->d = d;
+        j->rows = dense ? NULL : rows;
+        j->o = &j->o_eff;
+        j->dense_of = dense_of;
+        j->counts = counts;
         rc = split_users(j, threads);
     }
     if (rc == 0 && d->n > 0) {

@@ -13,7 +13,9 @@
  * Cost: Σ_u (modelled items of u) × n with dense rows. Above dense_budget multiply-adds the
  * published (top-K) rows are summed instead — Σ_u items × K — so a tenant with millions of users
  * stays in seconds. Users with fewer than min_items modelled items get no list: for them the
- * query worker's sum of their rows is as good, and storing nothing saves Redis memory.
+ * query worker's sum of their rows is as good, and storing nothing saves Redis memory. At most
+ * max_lists users get one — those with the most modelled items, who gain most — so a tenant
+ * with millions of users writes a bounded number of lists (50 entries × 100k by default).
  *
  * Pure: no Redis, no logging; deterministic (ties by item index; the sums run in history order).
  * Ownership: *out is malloc'ed (free with reco_neighbours_clear); inputs are borrowed. */
@@ -26,13 +28,16 @@
 #include "reco_matrix.h"
 #include "reco_models.h"
 
-#define RECO_EASE_USER_TOP_N_DEFAULT 100
+#define RECO_EASE_USER_TOP_N_DEFAULT 50
 #define RECO_EASE_USER_MIN_ITEMS_DEFAULT 1
+#define RECO_EASE_USER_MAX_LISTS_DEFAULT 100000
 #define RECO_EASE_DENSE_BUDGET_DEFAULT 2e9 /* multiply-adds: ~1 s on 2 cores */
 
 typedef struct {
     size_t top_n;        /* entries kept per user (>= 1) */
     size_t min_items;    /* users with fewer modelled items get an empty list */
+    size_t max_lists;    /* at most this many users get a list, those with the most modelled
+                          * items (min_items is raised until they fit); 0: no bound */
     double dense_budget; /* above it, rows (the published top-K lists) are summed */
     int weighted;        /* x_ui = w_ui instead of 1 (as the EASE options' weighted) */
     int threads;

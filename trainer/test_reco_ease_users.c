@@ -26,8 +26,10 @@ static reco_matrix_t *random_matrix(int users, int items, unsigned seed, int per
             seed = seed * 1103515245u + 12345u;
             if ((int)((seed >> 16) % 100) >= percent) continue;
             char user[16], item[16];
-            int ul = snprintf(user, sizeof user, "u%03d", u), il = snprintf(item, sizeof item, "i%03d", i);
-            assert_int_equal(reco_matrix_builder_add(b, user, (size_t)ul, item, (size_t)il, 1.0), 0);
+            int ul = snprintf(user, sizeof user, "u%03d", u),
+                il = snprintf(item, sizeof item, "i%03d", i);
+            assert_int_equal(reco_matrix_builder_add(b, user, (size_t)ul, item, (size_t)il, 1.0),
+                             0);
         }
     reco_matrix_t *m = reco_matrix_builder_finish(&b);
     assert_non_null(m);
@@ -42,8 +44,8 @@ static void test_hand_fixture(void **state)
     (void)state;
     static const struct {
         const char *user, *item;
-    } t[] = {{"u0", "a"}, {"u0", "b"}, {"u1", "a"}, {"u1", "b"}, {"u1", "c"},
-             {"u2", "b"}, {"u2", "c"}, {"u3", "a"}};
+    } t[] = {{"u0", "a"}, {"u0", "b"}, {"u1", "a"}, {"u1", "b"},
+             {"u1", "c"}, {"u2", "b"}, {"u2", "c"}, {"u3", "a"}};
     reco_matrix_builder_t *b = reco_matrix_builder_new();
     for (size_t k = 0; k < sizeof t / sizeof t[0]; k++)
         assert_int_equal(reco_matrix_builder_add(b, t[k].user, 2, t[k].item, 1, 1.0), 0);
@@ -101,7 +103,7 @@ static size_t brute_force(const reco_matrix_t *m, const reco_ease_dense_t *d, si
 }
 
 static void check_against_brute_force(const reco_matrix_t *m, const reco_ease_dense_t *d,
-                                       const reco_neighbours_t *lists, size_t top_n)
+                                      const reco_neighbours_t *lists, size_t top_n)
 {
     reco_scored_t *want = malloc(d->n * sizeof *want);
     for (size_t u = 0; u < m->n_users; u++) {
@@ -163,6 +165,37 @@ static void test_sparse_rows_over_budget(void **state)
     reco_matrix_destroy(&m);
 }
 
+/* max_lists: at most that many users get a list, and no user without one has more modelled
+ * items than a user with one. */
+static void test_max_lists(void **state)
+{
+    (void)state;
+    reco_matrix_t *m = random_matrix(80, 30, 17, 30);
+    reco_ease_options_t o;
+    reco_ease_options_default(&o);
+    reco_ease_dense_t d;
+    assert_int_equal(reco_ease_dense(m, &o, &d), 0);
+    reco_ease_users_options_t uo = {
+        .top_n = 5, .dense_budget = 1e12, .threads = 2, .max_lists = 10};
+    reco_neighbours_t lists;
+    assert_int_equal(reco_ease_user_lists(m, &d, NULL, &uo, &lists, NULL), 0);
+    assert_true(lists.n_lists <= 10);
+    assert_true(lists.n_lists >= 1);
+    size_t min_with = SIZE_MAX, max_without = 0;
+    for (size_t u = 0; u < m->n_users; u++) {
+        size_t items = m->user_ptr[u + 1] - m->user_ptr[u]; /* every item is modelled here */
+        if (lists.ptr[u + 1] > lists.ptr[u]) {
+            if (items < min_with) min_with = items;
+        } else if (items > max_without) {
+            max_without = items;
+        }
+    }
+    assert_true(max_without < min_with);
+    reco_neighbours_clear(&lists);
+    reco_ease_dense_clear(&d);
+    reco_matrix_destroy(&m);
+}
+
 static int cancel_always(void *ctx)
 {
     (void)ctx;
@@ -177,8 +210,8 @@ static void test_cancelled(void **state)
     reco_ease_options_default(&o);
     reco_ease_dense_t d;
     assert_int_equal(reco_ease_dense(m, &o, &d), 0);
-    reco_ease_users_options_t uo = {.top_n = 4, .dense_budget = 1e12, .threads = 2,
-                                    .tick = cancel_always};
+    reco_ease_users_options_t uo = {
+        .top_n = 4, .dense_budget = 1e12, .threads = 2, .tick = cancel_always};
     reco_neighbours_t lists;
     assert_int_equal(reco_ease_user_lists(m, &d, NULL, &uo, &lists, NULL), -1);
     assert_null(lists.ptr);
@@ -192,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_hand_fixture),
         cmocka_unit_test(test_random_against_brute_force),
         cmocka_unit_test(test_sparse_rows_over_budget),
+        cmocka_unit_test(test_max_lists),
         cmocka_unit_test(test_cancelled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
