@@ -6,7 +6,7 @@
  * reco_api_v1_privacy.c (listing, export, deletion, transfer) and reco_api_v1_scenarios.c
  * (scenarios, recommendations by scenario, bulk); this file holds:
  *
- *   GET  /v1/{tenant}/recommend   recommend     ?model=&item=&item=..&user=&limit=&include-sets=
+ *   (GET /v1/{tenant}/recommend and /resort: reco_api_v1_recommend.c)
  *   POST /v1/{tenant}/train       train.request
  *   GET  /v1/{tenant}/models      models.status
  */
@@ -18,14 +18,12 @@
 #include <sys/queue.h>
 
 #include "reco_api_v1_internal.h"
+#include "reco_api_v1_recommend.h"
 #include "reco_config.h"
 #include "reco_http_cache.h"
 #include "reco_keys.h"
 #include "reco_model_names.h"
 #include "reco_validate.h"
-
-#define RECOMMEND_LIMIT_MAX 100
-#define RECOMMEND_LIMIT_DEFAULT 10
 
 int reco_v1_check_id(struct evhttp_request *req, const char *id, const char *what)
 {
@@ -34,80 +32,6 @@ int reco_v1_check_id(struct evhttp_request *req, const char *id, const char *wha
     reco_http_send_error(req, 400, "invalid_field", "%s: must be 1 to %d bytes of UTF-8 without control characters",
                          what, RECO_ID_MAX);
     return -1;
-}
-
-#define CONTEXT_ITEMS_MAX 20
-
-/* Context items: every `item`, `items` and `items[]` parameter, in order. NULL after a 400. */
-static json_t *context_items(struct evhttp_request *req, const reco_path_t *path)
-{
-    json_t *items = json_array();
-    struct evkeyval *kv;
-    TAILQ_FOREACH(kv, &path->query, next)
-    {
-        if (strcmp(kv->key, "item") != 0 && strcmp(kv->key, "items") != 0 && strcmp(kv->key, "items[]") != 0)
-            continue;
-        if (!reco_valid_id(kv->value, strlen(kv->value)) || json_array_size(items) >= CONTEXT_ITEMS_MAX) {
-            reco_http_send_error(req, 400, "invalid_field",
-                                 "item: up to %d context items, each 1 to %d bytes of UTF-8 without control characters",
-                                 CONTEXT_ITEMS_MAX, RECO_ID_MAX);
-            json_decref(items);
-            return NULL;
-        }
-        json_array_append_new(items, json_string(kv->value));
-    }
-    return items;
-}
-
-static void get_recommend(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,
-                          const char *tenant, char *const *caps)
-{
-    (void)caps;
-    const char *model = reco_path_param(path, "model");
-    long limit = RECOMMEND_LIMIT_DEFAULT;
-    int include_sets = 0;
-    if (!model)
-        model = RECO_MODEL_POPULAR;
-    if (!reco_model_known(model)) {
-        reco_http_send_error(req, 400, "invalid_field", "model: must be one of %s", reco_model_list_text);
-        return;
-    }
-    int exclude_seen = -1;
-    if (reco_param_long(req, path, "limit", 1, RECOMMEND_LIMIT_MAX, &limit) < 0 ||
-        reco_param_bool(req, path, "include-sets", &include_sets) < 0 ||
-        reco_param_bool(req, path, "exclude-seen", &exclude_seen) < 0)
-        return;
-    json_t *items = context_items(req, path);
-    if (!items)
-        return;
-    json_t *args = json_pack("{s:s, s:I, s:o}", "model", model, "limit", (json_int_t)limit, "items", items);
-    if (include_sets)
-        json_object_set_new(args, "include_sets", json_true());
-    if (exclude_seen >= 0)
-        json_object_set_new(args, "exclude_seen", json_boolean(exclude_seen));
-    if (reco_param_id(req, path, "user", args) < 0) {
-        json_decref(args);
-        return;
-    }
-    const char *missing = NULL;
-    int has_items = json_array_size(items) > 0, has_user = json_object_get(args, "user") != NULL;
-    if (strcmp(model, "bought-with") == 0 && !has_items)
-        missing = "item: bought-with needs the context items (e.g. the cart)";
-    else if (strcmp(model, "similar-customers") == 0 && !has_user)
-        missing = "user: similar-customers needs a user";
-    else if (strncmp(model, "popular", 7) != 0 && strcmp(model, "trending") != 0 && !has_items && !has_user)
-        missing = "item: this model needs context items or a user";
-    if (missing) {
-        json_decref(args);
-        reco_http_send_error(req, 400, "missing_field", "%s", missing);
-        return;
-    }
-    reco_http_cache_t cache; /* Last-Modified / Expires / 304, JSONP (reco_http_cache.h) */
-    if (reco_http_cache_parse(req, path, has_user, &cache) < 0) {
-        json_decref(args);
-        return;
-    }
-    reco_http_forward_cached(gw, req, tenant, "recommend", args, &cache);
 }
 
 static void post_train(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path, const char *tenant,
@@ -156,7 +80,9 @@ static const route_t routes[] = {
     {GET, {"actions"}, reco_v1_list_actions},
     {PUT, {"actions", "*"}, reco_v1_put_action},
     {DELETE, {"actions", "*"}, reco_v1_delete_action},
-    {GET, {"recommend"}, get_recommend},
+    {GET, {"recommend"}, reco_v1_get_recommend},
+    {GET, {"resort"}, reco_v1_get_resort},
+    {POST, {"resort"}, reco_v1_post_resort},
     {POST, {"recommend", "bulk"}, reco_v1_post_recommend_bulk}, /* before recommend/{scenario} */
     {GET, {"recommend", "*"}, reco_v1_get_recommend_scenario},
     {POST, {"recommend", "*"}, reco_v1_post_recommend_scenario},

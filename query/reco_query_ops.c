@@ -19,6 +19,7 @@
 #include "reco_log.h"
 #include "reco_query_store.h"
 #include "reco_recommend.h"
+#include "reco_resort.h"
 #include "reco_scenario_read.h"
 #include "reco_validate.h"
 
@@ -158,6 +159,11 @@ static void op_models_status(reco_query_t *q, const char *tenant, const json_t *
 
 /* ---- ops of other modules, health ---- */
 
+static void op_resort(reco_query_t *q, const char *tenant, const json_t *args, reco_reply_t *rep)
+{
+    reco_resort_handle(q->store, tenant, args, rep);
+}
+
 static void op_recommend(reco_query_t *q, const char *tenant, const json_t *args, reco_reply_t *rep)
 {
     reco_recommend_handle(q->store, tenant, args, rep);
@@ -234,6 +240,7 @@ static const struct {
     int needs_tenant;
 } ops[] = {
     {"recommend", op_recommend, 1},
+    {"resort", op_resort, 1},
     {"recommend.scenario", op_recommend_scenario, 1},
     {"recommend.bulk", op_recommend_bulk, 1},
     {"scenarios.get", op_scenarios_get, 1},

@@ -23,6 +23,7 @@
 #include "reco_log.h"
 #include "reco_query_store.h"
 #include "reco_recommend_read.h"
+#include "reco_recommend_shape.h"
 
 typedef struct {
     reco_store_t *st;
@@ -46,10 +47,12 @@ static int fail_out_of_memory(reco_reply_t *rep)
     return fail_internal(rep, "out of memory");
 }
 
-/* Entries read from each list that is summed: enough for limit after filtering. */
+/* Entries read from each list that is summed: enough for the largest limit after filtering,
+ * and the same for every page, so that the pages of one ranking agree (paging). */
 static long list_count(const request_t *req)
 {
-    long n = (long)req->a->limit + 20;
+    (void)req;
+    long n = (long)RECO_RECOMMEND_LIMIT_MAX + 20;
     return n > RECO_RECOMMEND_LIST_MIN ? n : RECO_RECOMMEND_LIST_MIN;
 }
 
@@ -149,7 +152,7 @@ static int neighbours_of(request_t *req, const char *model, int64_t version,
 static int fill_up(request_t *req, int64_t fill_version, const char *const *sources, size_t n,
                    int from_history, reco_scored_list_t *out)
 {
-    size_t limit = (size_t)req->a->limit;
+    size_t limit = req->filter.limit; /* the page's offset + limit */
     if (out->n >= limit || fill_version == 0 || n == 0) return 0;
     const char *fill_model = req->a->model->fill;
     reco_scored_list_t fill = {0};
@@ -301,7 +304,6 @@ static int serve(request_t *req, const int64_t versions[2], reco_scored_list_t *
     return fail_internal(req->rep, "model served no way");
 }
 
-
 static int recommend(request_t *req, const int64_t versions[2], reco_scored_list_t *out)
 {
     const reco_recommend_args_t *a = req->a;
@@ -319,9 +321,12 @@ static int recommend(request_t *req, const int64_t versions[2], reco_scored_list
         .limit = (size_t)a->limit,
         .positive_only = a->model->positive_only,
     };
+    reco_shape_filter(a, req->tenant, &req->filter); /* catalogue filters, cursor, offset */
+    size_t first = out->n;
     const char **context = NULL;
     int rc = apply_opts(req, &context);
     if (rc == 0) rc = serve(req, versions, out);
+    if (rc == 0) reco_shape_skip_offset(a, out, first);
     free(context);
     return rc;
 }
@@ -397,6 +402,8 @@ void reco_recommend_handle(reco_store_t *store, const char *tenant, const json_t
             reco_reply_cache_fields(rep->body, &served[0]);
         else
             fail_out_of_memory(rep);
+        if (recs && rep->body) /* attributes and the next page's cursor; on failure rep says why */
+            reco_shape_reply(store, tenant, &a, &out, rep->body, rep);
     }
     reco_scored_list_clear(&out);
 }

@@ -4,9 +4,12 @@
 
 #include "reco_model_names.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "reco_ranking.h"
 #include "reco_validate.h"
 
 /* history_items: 20 recent items for item-to-item-like models, 200 for EASE (docs/models.md).
@@ -133,6 +136,83 @@ static int check_context(const reco_recommend_args_t *a, reco_error_t *err)
     return 0;
 }
 
+/* pscore (a finite number, or its text) and pitem (an id or a set "x\x1fy"). */
+static int parse_cursor(const json_t *args, reco_recommend_args_t *out, reco_error_t *err)
+{
+    json_t *pscore = json_object_get(args, "pscore"), *pitem = json_object_get(args, "pitem");
+    if (pscore && !json_is_null(pscore)) {
+        char *end = NULL;
+        double v = json_is_number(pscore) ? json_number_value(pscore) : NAN;
+        if (json_is_string(pscore) && json_string_length(pscore) > 0)
+            v = strtod(json_string_value(pscore), &end);
+        if (!isfinite(v) || (end && *end != '\0')) {
+            reco_error_set(err, 400, "invalid_field", "pscore: must be a finite number (the score "
+                                                      "of the last item of the previous page)");
+            return -1;
+        }
+        out->has_cursor = 1;
+        out->pscore = v;
+    }
+    if (!pitem || json_is_null(pitem)) return 0;
+    reco_id_span_t parts[2];
+    const char *text = json_string_value(pitem);
+    size_t len = json_string_length(pitem);
+    int n = text && len <= RECO_RECOMMEND_PITEM_MAX ? reco_member_split(text, len, parts) : 0;
+    int ok = n > 0 && reco_valid_id(parts[0].id, parts[0].len) &&
+             (n == 1 || reco_valid_id(parts[1].id, parts[1].len));
+    if (!ok || !out->has_cursor) {
+        reco_error_set(err, 400, "invalid_field",
+                       ok ? "pitem: only with pscore (the cursor is pscore and pitem together)"
+                          : "pitem: must be an item id (the item of the last entry of the "
+                            "previous page)");
+        return -1;
+    }
+    out->pitem = text;
+    out->pitem_len = len;
+    return 0;
+}
+
+static int parse_attributes(const json_t *args, reco_recommend_args_t *out, reco_error_t *err)
+{
+    json_t *names = json_object_get(args, "attributes");
+    if (!names || json_is_null(names)) return 0;
+    if (!json_is_array(names) || json_array_size(names) > RECO_RECOMMEND_ATTRIBUTES_MAX) {
+        reco_error_set(err, 400, "invalid_field", "attributes: must be an array of at most %d names",
+                       RECO_RECOMMEND_ATTRIBUTES_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < json_array_size(names); i++) {
+        json_t *v = json_array_get(names, i);
+        size_t len = json_string_length(v);
+        if (!json_is_string(v) || len > RECO_FILTER_NAME_MAX ||
+            !reco_valid_id(json_string_value(v), len)) {
+            reco_error_set(err, 400, "invalid_field",
+                           "attributes[%zu]: must be a name of 1 to %d bytes without control "
+                           "characters",
+                           i, RECO_FILTER_NAME_MAX);
+            return -1;
+        }
+        int repeated = 0;
+        for (size_t k = 0; k < out->n_attributes; k++)
+            repeated |= strcmp(out->attributes[k], json_string_value(v)) == 0;
+        if (!repeated) out->attributes[out->n_attributes++] = json_string_value(v);
+    }
+    return 0;
+}
+
+/* offset, the cursor, filters and attributes: what shapes the page. */
+static int parse_shaping(const json_t *args, reco_recommend_args_t *out, reco_error_t *err)
+{
+    long offset = 0;
+    if (reco_query_arg_long(args, "offset", 0, RECO_RECOMMEND_OFFSET_MAX, 0, &offset, err) != 0 ||
+        parse_cursor(args, out, err) != 0 ||
+        reco_filter_parse(json_object_get(args, "filters"), &out->filters, err) != 0 ||
+        parse_attributes(args, out, err) != 0)
+        return -1;
+    out->offset = (int)offset;
+    return 0;
+}
+
 int reco_recommend_parse_args(const json_t *args, reco_recommend_args_t *out, reco_error_t *err)
 {
     memset(out, 0, sizeof *out);
@@ -142,7 +222,8 @@ int reco_recommend_parse_args(const json_t *args, reco_recommend_args_t *out, re
         parse_items(args, out, err) != 0 ||
         reco_query_arg_id(args, "user", out->id_buf[RECO_RECOMMEND_CONTEXT_MAX + 1], &out->user,
                           err) < 0 ||
-        reco_query_arg_bool(args, "include_sets", 0, &out->include_sets, err) != 0)
+        reco_query_arg_bool(args, "include_sets", 0, &out->include_sets, err) != 0 ||
+        parse_shaping(args, out, err) != 0)
         return -1;
     out->limit = (int)limit;
     int from_user = out->model->personalised ||

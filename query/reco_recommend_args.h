@@ -12,7 +12,17 @@
  *   items          array of 0..20 context item ids (strings or integers); `item` is the legacy
  *                  single id, treated as one more element; repeats are dropped, order is kept
  *   user           an id, optional (required by similar-customers)
- *   limit          1..100, default 10
+ *   limit          1..50, default 10
+ *   offset         0..1000, default 0: passing entries skipped before the page starts
+ *   pscore, pitem  the page cursor (TasteHit's pagination score): only entries ranked strictly
+ *                  after (pscore, pitem) are returned. The ranking is score descending, then
+ *                  member ascending (bytewise), so "after" means score < pscore, or score ==
+ *                  pscore and member > pitem; without pitem, score < pscore (TasteHit's rule:
+ *                  nothing scored pscore or more). pscore a finite number; pitem an item id, or
+ *                  a bought-with set "x\x1fy" as replies carry it in `next`
+ *   filters        TasteHit filters (common/reco_filter.h), AND-ed
+ *   attributes     array of 0..20 names: title, categories, created_at, updated_at, or any
+ *                  attribute name (attr:<name>); each returned item carries them
  *   include_sets   bool, default false (bought-with only: return 2-item sets too)
  *   exclude_seen   bool, default true when the list is derived from the user (the personalised
  *                  models for-user and similar-customers, and any neighbour model served from the
@@ -27,10 +37,15 @@
 #include <stddef.h>
 
 #include "reco_error.h"
+#include "reco_filter.h"
 #include "reco_query_args.h"
+#include "reco_validate.h"
 
 #define RECO_RECOMMEND_LIMIT_DEFAULT 10
-#define RECO_RECOMMEND_LIMIT_MAX 100
+#define RECO_RECOMMEND_LIMIT_MAX 50
+#define RECO_RECOMMEND_OFFSET_MAX 1000
+#define RECO_RECOMMEND_ATTRIBUTES_MAX 20
+#define RECO_RECOMMEND_PITEM_MAX (2 * RECO_ID_MAX + 1) /* a set: x \x1f y */
 #define RECO_RECOMMEND_CONTEXT_MAX 20 /* context items per request */
 
 typedef enum {
@@ -68,6 +83,14 @@ typedef struct {
     int limit;
     int include_sets;
     int exclude_seen; /* resolved: the explicit value, or the default described above */
+    int offset;
+    int has_cursor;     /* pscore given */
+    double pscore;
+    const char *pitem;  /* NULL: no tie-break, every entry scored pscore is left out */
+    size_t pitem_len;
+    reco_filter_set_t filters;
+    const char *attributes[RECO_RECOMMEND_ATTRIBUTES_MAX]; /* names, borrowed from args */
+    size_t n_attributes;
     char id_buf[RECO_RECOMMEND_CONTEXT_MAX + 2][RECO_QUERY_ID_BUF]; /* integer ids as text */
 } reco_recommend_args_t;
 

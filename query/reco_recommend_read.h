@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "reco_filter.h"
 #include "reco_ranking.h"
 #include "reco_store.h"
 #include "reco_wire.h"
@@ -30,16 +31,37 @@ typedef struct {
     size_t n_context;
     reco_members_t members; /* how members are read (bought-with's sets) */
     int positive_only;      /* scores <= 0 left out too */
-    size_t limit;           /* entries wanted */
+    size_t limit;           /* entries wanted (the page's offset + limit) */
+    /* catalogue filters (NULL or n == 0: none); their item hash fields are read with one
+     * HMGET per candidate, pipelined with the hidden / seen check. tenant: for the item keys */
+    const reco_filter_set_t *catalogue;
+    const char *tenant;
+    /* the page cursor: only entries ranked strictly after (pscore, pitem) pass, the ranking
+     * being score descending, then member ascending bytewise; pitem NULL: score < pscore */
+    int has_cursor;
+    double pscore;
+    const char *pitem;
+    size_t pitem_len;
 } reco_filter_t;
+
+/* A score as replies show it: the gateway writes 15 significant digits, so a cursor's pscore is
+ * that rounding of the score, and cursors compare scores rounded the same way. */
+double reco_read_shown_score(double score);
+
+/* 1 if the entry (score, member) comes strictly after f's cursor (always 1 without one); scores
+ * compare as shown (reco_read_shown_score). */
+int reco_read_after_cursor(const reco_filter_t *f, double score, const char *member, size_t len);
 
 /* MGET of the current version of n models: versions[i] = 0 if never built. */
 int reco_read_versions(reco_store_t *st, const char *tenant, const char *const *models, size_t n,
                        int64_t *versions, reco_reply_t *rep);
 
 /* Reads the ZSET key best first, page by page, appending to out the entries that pass f, until
- * out holds f->limit entries, the list ends or RECO_READ_SCAN_MAX entries were looked at. Keeps
- * Redis's order (score descending, equal scores by member descending). */
+ * out holds f->limit entries, the list ends or RECO_READ_SCAN_MAX entries were looked at. Order:
+ * score descending, equal scores by member ascending (bytewise) — Redis gives them descending,
+ * so each page ends before its last run of equal scores, which the next page starts with, and
+ * runs are reversed. A run longer than RECO_READ_PAGE_MAX is read whole with ZRANGEBYSCORE (up
+ * to RECO_READ_SCAN_MAX entries). With a cursor, reading starts at ZCOUNT key (pscore +inf. */
 int reco_read_ranked(const reco_filter_t *f, const char *key, reco_scored_list_t *out,
                      reco_reply_t *rep);
 

@@ -99,9 +99,9 @@ static void test_defaults(void **state)
     assert_false(a.include_sets);
     assert_false(a.exclude_seen);
     /* the gateway always sends items, empty when there are none */
-    parse_ok("{\"model\":\"trending\",\"items\":[],\"limit\":100}", &a);
+    parse_ok("{\"model\":\"trending\",\"items\":[],\"limit\":50}", &a);
     assert_int_equal(a.n_items, 0);
-    assert_int_equal(a.limit, 100);
+    assert_int_equal(a.limit, 50);
 }
 
 static void test_items_and_legacy_item(void **state)
@@ -194,12 +194,12 @@ static void test_context_errors(void **state)
 static void test_field_errors(void **state)
 {
     (void)state;
-    const char *bad_limits[] = {"0",       "101",   "-1",     "2.5", "true",
+    const char *bad_limits[] = {"0",       "51",   "-1",     "2.5", "true",
                                 "\"ten\"", "\"0\"", "\"5x\"", "[]"};
     for (size_t i = 0; i < sizeof bad_limits / sizeof bad_limits[0]; i++) {
         char json[64];
         snprintf(json, sizeof json, "{\"model\":\"popular\",\"limit\":%s}", bad_limits[i]);
-        expect_error(json, "invalid_field", "limit: must be an integer from 1 to 100");
+        expect_error(json, "invalid_field", "limit: must be an integer from 1 to 50");
     }
     expect_error("{\"model\":\"popular\",\"item\":\"\"}", "invalid_field",
                  "item: must be a string");
@@ -226,13 +226,48 @@ static void test_field_errors(void **state)
     expect_error(json, "invalid_field", "items: at most 20 context items");
 }
 
+static void test_shaping(void **state)
+{
+    (void)state;
+    reco_recommend_args_t a;
+    parse_ok("{\"model\":\"popular\",\"offset\":20,\"pscore\":\"2.5\",\"pitem\":\"i9\","
+             "\"filters\":[{\"price\":{\"max\":10}}],\"attributes\":[\"title\",\"price\","
+             "\"title\"]}",
+             &a);
+    assert_int_equal(a.offset, 20);
+    assert_true(a.has_cursor && a.pscore == 2.5);
+    assert_memory_equal(a.pitem, "i9", 2);
+    assert_int_equal(a.pitem_len, 2);
+    assert_int_equal(a.filters.n, 1);
+    assert_string_equal(a.filters.rule[0].hash_field, "attr:price");
+    assert_int_equal(a.n_attributes, 2); /* the repeat is dropped */
+    assert_string_equal(a.attributes[1], "price");
+    parse_ok("{\"model\":\"bought-with\",\"item\":\"x\",\"pscore\":3,\"pitem\":\"a\\u001fb\"}", &a);
+    assert_int_equal(a.pitem_len, 3);
+    parse_ok("{\"model\":\"popular\"}", &a);
+    assert_false(a.has_cursor);
+    assert_int_equal(a.offset, 0);
+    assert_int_equal(a.filters.n, 0);
+    expect_error("{\"model\":\"popular\",\"offset\":1001}", "invalid_field",
+                 "offset: must be an integer from 0 to 1000");
+    expect_error("{\"model\":\"popular\",\"pscore\":\"x\"}", "invalid_field", "pscore: must be");
+    expect_error("{\"model\":\"popular\",\"pitem\":\"i\"}", "invalid_field", "pitem: only with pscore");
+    expect_error("{\"model\":\"popular\",\"pscore\":1,\"pitem\":\"\"}", "invalid_field",
+                 "pitem: must be an item id");
+    expect_error("{\"model\":\"popular\",\"filters\":[{\"price\":{\"min\":\"a\"}}]}",
+                 "invalid_field", "filters[0] {\"price\":{\"min\":\"a\"}}: price.min");
+    expect_error("{\"model\":\"popular\",\"attributes\":\"title\"}", "invalid_field",
+                 "attributes: must be an array");
+    expect_error("{\"model\":\"popular\",\"attributes\":[\"\"]}", "invalid_field", "attributes[0]:");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_model_table),           cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_items_and_legacy_item), cmocka_unit_test(test_user_and_flags),
         cmocka_unit_test(test_model_errors),          cmocka_unit_test(test_context_errors),
-        cmocka_unit_test(test_field_errors),
+        cmocka_unit_test(test_field_errors),          cmocka_unit_test(test_shaping),
     };
     return cmocka_run_group_tests(tests, NULL, release_last_args);
 }

@@ -202,7 +202,7 @@ class EndToEnd(ShopTestCase):
             self.assertLess(abs(m["built_at"] - time.time() * 1000), 120_000, "built_at is not epoch ms: %r" % m)
 
     def test_popular_exact(self):
-        body = self.recommend(model="popular", limit=100)
+        body = self.recommend(model="popular", limit=50)
         self.assertEqual(body.get("model"), "popular", body)
         self.assertEqual(body.get("version"), self.models()["popular"]["version"], body)
         self.assertRanking(body, dict(POPULAR))
@@ -215,7 +215,7 @@ class EndToEnd(ShopTestCase):
     def test_item_to_item_exact(self):
         for item in ("tent", "socks", "boots"):  # tent's and socks' nearest neighbour is the hidden item
             with self.subTest(item=item):
-                body = self.recommend(model="item-to-item", item=item, limit=100)
+                body = self.recommend(model="item-to-item", item=item, limit=50)
                 self.assertEqual(body.get("model"), "item-to-item", body)
                 self.assertEqual(body.get("version"), self.models()["item-to-item"]["version"], body)
                 self.assertRanking(body, visible(self.ref.neighbours(item)))
@@ -227,9 +227,9 @@ class EndToEnd(ShopTestCase):
         self.assertEqual(want, ["lamp", "stove"])  # the data set is meant to rank these first
 
     def test_hidden_item_never_returned(self):
-        asks = [{"model": "popular", "limit": 100}]
-        asks += [{"model": "item-to-item", "item": i, "limit": 100} for i in self.ref.items]
-        asks += [{"model": "item-to-item", "user": u, "limit": 100} for u in self.ref.users]
+        asks = [{"model": "popular", "limit": 50}]
+        asks += [{"model": "item-to-item", "item": i, "limit": 50} for i in self.ref.items]
+        asks += [{"model": "item-to-item", "user": u, "limit": 50} for u in self.ref.users]
         for params in asks:
             with self.subTest(**params):
                 recs = self.recommend(**params)["recommendations"]
@@ -241,13 +241,13 @@ class EndToEnd(ShopTestCase):
     def test_user_based_uses_live_history(self):
         before = self.models()["item-to-item"]["version"]
         history = {i for (u, i) in self.ref.w if u == "u4"}  # bag, boots, jacket
-        self.assertRanking(self.recommend(model="item-to-item", user="u4", limit=100),
+        self.assertRanking(self.recommend(model="item-to-item", user="u4", limit=50),
                            visible(self.ref.for_user(history)))
         status, _, body = self.cluster.http("POST", "/v1/%s/events" % TENANT,
                                             {"user": "u4", "item": "tent", "type": "view"})
         self.assertEqual((status, body), (200, {"stored": 1, "duplicates": 0}))
         type(self).posted += 1
-        after = self.recommend(model="item-to-item", user="u4", limit=100)
+        after = self.recommend(model="item-to-item", user="u4", limit=50)
         self.assertEqual(after.get("version"), before, "the model was retrained meanwhile")
         expected = visible(self.ref.for_user(history | {"tent"}))
         self.assertNotIn("tent", expected)
@@ -353,8 +353,8 @@ class EndToEnd(ShopTestCase):
             return m if m["popular"] and m["item-to-item"] else None
         models = wait_until(built, timeout=15, what="/models of %s to show both versions" % tenant)
         self.assertIsInstance(models["popular"]["version"], int, models)
-        self.assertRanking(self.recommend(tenant, model="popular", limit=100), dict(POPULAR))
-        self.assertRanking(self.recommend(tenant, model="item-to-item", item="tent", limit=100),
+        self.assertRanking(self.recommend(tenant, model="popular", limit=50), dict(POPULAR))
+        self.assertRanking(self.recommend(tenant, model="item-to-item", item="tent", limit=50),
                            visible(self.ref.neighbours("tent")))
         # A second request builds a new version.
         old = models["popular"]["version"]
@@ -378,13 +378,13 @@ class EndToEnd(ShopTestCase):
         self.assertEqual((status, body), (200, {"stored": 1, "duplicates": 0}))
         rc, out = self.cluster.run_trainer_once(other)
         self.assertEqual(rc, 0, out)
-        self.assertRanking(self.recommend(other, model="popular", limit=100), {"kayak": 5.0})
-        self.assertRanking(self.recommend(other, model="item-to-item", user="u1", limit=100), {})
-        self.assertRanking(self.recommend(other, model="item-to-item", item="tent", limit=100), {})
+        self.assertRanking(self.recommend(other, model="popular", limit=50), {"kayak": 5.0})
+        self.assertRanking(self.recommend(other, model="item-to-item", user="u1", limit=50), {})
+        self.assertRanking(self.recommend(other, model="item-to-item", item="tent", limit=50), {})
         self.assertEqual(r("XLEN", "reco:{%s}:events" % other), 1)
         self.assertEqual(set(r("ZRANGE", "reco:{%s}:user-history:u1" % other, 0, -1)), {"kayak"})
         # ...and the first tenant did not see the second's event.
-        self.assertRanking(self.recommend(model="popular", limit=100), dict(POPULAR))
+        self.assertRanking(self.recommend(model="popular", limit=50), dict(POPULAR))
         self.assertEqual(r("EXISTS", "reco:{%s}:item-history:kayak" % TENANT), 0)
 
 
