@@ -219,14 +219,14 @@ static int walk(reco_ingest_t *ing, reco_pipeline_t *p, const char *tenant, cons
 
 /* ---- forgetting a user ---- */
 
-/* Model outputs keyed by the user (similar-customers' neighbour list of the served version)
- * go at once, not at the next build: nothing may name a forgotten user. (The user may still be
- * a member of other users' lists until the next build; the query worker finds no history for
- * it there, so it contributes nothing.) */
-static void forget_model_lists(reco_pipeline_t *p, const char *tenant, const char *user)
+/* Model outputs keyed by the user (similar-customers' neighbour list and for-user's build-time
+ * list, of the served versions) go at once, not at the next build: nothing may name a forgotten
+ * user. (The user may still be a member of other users' lists until the next build; the query
+ * worker finds no history for it there, so it contributes nothing.) */
+static void forget_model_list(reco_pipeline_t *p, const char *tenant, const char *model, const char *user)
 {
     char current[RECO_KEY_MAX], list[RECO_KEY_MAX];
-    if (reco_key_model_current(current, sizeof current, tenant, "similar-customers") < 0)
+    if (reco_key_model_current(current, sizeof current, tenant, model) < 0)
         return;
     const char *get[] = {"GET", current};
     redisReply *v = reco_pipeline_call(p, 2, get);
@@ -235,10 +235,16 @@ static void forget_model_lists(reco_pipeline_t *p, const char *tenant, const cha
         version = strtoll(v->str, NULL, 10);
     if (v)
         freeReplyObject(v);
-    if (version > 0 && reco_key_model_user(list, sizeof list, tenant, "similar-customers", version, user) >= 0) {
+    if (version > 0 && reco_key_model_user(list, sizeof list, tenant, model, version, user) >= 0) {
         const char *del[] = {"DEL", list};
         reco_pipeline_sendz(p, 2, del);
     }
+}
+
+static void forget_model_lists(reco_pipeline_t *p, const char *tenant, const char *user)
+{
+    forget_model_list(p, tenant, "similar-customers", user);
+    forget_model_list(p, tenant, "for-user", user);
 }
 
 /* Removes the user from the item-history of every item in its user-history, then deletes the

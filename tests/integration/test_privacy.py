@@ -395,7 +395,14 @@ class UserDeletion(PrivacyTestCase):
         self.assertIn("B", self.neighbours("A"))
         self.assertIn("C", self.neighbours("A"))
         self.assertEqual(self.popular(), {"A": 2, "B": 1, "C": 2, "D": 1})
+        r = self.cluster.redis
+        per_user = []  # the lists keyed by u in the served versions: gone with the user, at once
+        for model in ("for-user", "similar-customers"):
+            v = r("GET", "reco:{%s}:m:%s:current" % (self.t, model))
+            per_user.append("reco:{%s}:m:%s:%s:u:%s" % (self.t, model, v, u))
+        self.assertEqual([r("EXISTS", k) for k in per_user], [1, 1], per_user)
         self.assertEqual(self.assertStatus(self.call("DELETE", "users/" + u), 200), {"deleted": 2})
+        self.assertEqual([r("EXISTS", k) for k in per_user], [0, 0], per_user)
         self.train()
         self.assertNotIn("B", self.neighbours("A"))
         self.assertEqual(self.neighbours("B"), {})
