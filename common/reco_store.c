@@ -146,6 +146,21 @@ int reco_store_read(reco_store_t *st, redisReply **reply)
     return 0;
 }
 
+int reco_store_flush(reco_store_t *st)
+{
+    if (!st->ctx) {
+        snprintf(st->errstr, sizeof st->errstr, "redis %s: not connected", st->address);
+        return -1;
+    }
+    int done = 0;
+    while (!done)
+        if (redisBufferWrite(st->ctx, &done) != REDIS_OK) {
+            drop(st, st->ctx->errstr[0] ? st->ctx->errstr : "write failed");
+            return -1;
+        }
+    return 0;
+}
+
 int reco_store_error_is_transient(const char *text)
 {
     static const char *const prefixes[] = {"LOADING", "READONLY", "MASTERDOWN", "BUSY", "OOM",

@@ -29,6 +29,10 @@ redisReply *reco_store_commandv(reco_store_t *st, int argc, const char **argv, c
 int reco_store_append(reco_store_t *st, const char *fmt, ...);
 int reco_store_appendv(reco_store_t *st, int argc, const char **argv, const size_t *lens);
 int reco_store_read(reco_store_t *st, redisReply **reply);
+/* Sends what the append calls queued without waiting for any reply, so Redis works on it while
+ * the caller does something else (the replies are read later with reco_store_read). 0, or -1
+ * (the connection is dropped, as for any failure). */
+int reco_store_flush(reco_store_t *st);
 
 /* 1 if a Redis error reply means "cannot serve right now, retry later" (LOADING, READONLY,
  * BUSY, MASTERDOWN, TRYAGAIN, CLUSTERDOWN, OOM, MISCONF, NOREPLICAS): worth a 503, not a 500. */

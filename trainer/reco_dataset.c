@@ -236,33 +236,66 @@ static const char *full_read_reason(const reco_dataset_state_t *s, const reco_we
     return NULL;
 }
 
-/* Reads pages from start (inclusive "-" or exclusive "(<id>") to end into the log. */
+/* Queues and sends XRANGE key start end COUNT page (reco_store_flush): Redis prepares the page
+ * while the caller turns the previous one into events. */
+static int request_page(reco_store_t *st, const char *key, const char *start, const char *end)
+{
+    if (reco_store_append(st, "XRANGE %s %s %s COUNT %d", key, start, end, RECO_DATASET_PAGE) != 0)
+        return -1;
+    return reco_store_flush(st);
+}
+
+/* Reads the reply of a page requested with request_page; NULL (logged) when it failed. */
+static redisReply *receive_page(reco_store_t *st, const char *tenant, const char *key)
+{
+    redisReply *page = NULL;
+    if (reco_store_read(st, &page) != 0 || page->type != REDIS_REPLY_ARRAY) {
+        reco_error("tenant %s: XRANGE %s failed: %s", tenant, key,
+                   page && page->type == REDIS_REPLY_ERROR ? page->str : reco_store_errstr(st));
+        if (page) freeReplyObject(page);
+        return NULL;
+    }
+    return page;
+}
+
+/* Reads pages from start (inclusive "-" or exclusive "(<id>") to end into the log. The next
+ * page is requested as soon as a full page has arrived (its last id is the next start), before
+ * this one is parsed into events: Redis and the trainer work at the same time. */
 static int read_pages(reco_store_t *st, const char *tenant, const char *key, const char *from,
                       const char *end, reco_dataset_state_t *state, reco_dataset_stats_t *stats,
                       reco_dataset_page_fn after_page, void *ctx)
 {
     char start[RECO_STREAM_ID_MAX + 1], last[RECO_STREAM_ID_MAX];
     snprintf(start, sizeof start, "%s", from);
+    if (request_page(st, key, start, end) != 0) {
+        reco_error("tenant %s: XRANGE %s failed: %s", tenant, key, reco_store_errstr(st));
+        return -1;
+    }
     for (;;) {
-        redisReply *page =
-            reco_store_command(st, "XRANGE %s %s %s COUNT %d", key, start, end, RECO_DATASET_PAGE);
-        if (!page || page->type != REDIS_REPLY_ARRAY) {
-            reco_error("tenant %s: XRANGE %s failed: %s", tenant, key,
-                       page && page->type == REDIS_REPLY_ERROR ? page->str : reco_store_errstr(st));
-            if (page) freeReplyObject(page);
-            return -1;
-        }
+        redisReply *page = receive_page(st, tenant, key);
+        if (!page) return -1;
         size_t n = page->elements;
-        int rc = add_page(page, state->weights, state->events, stats);
-        if (rc == 0 && n > 0 && last_entry_id(page, last, sizeof last) != 0) n = 0;
-        freeReplyObject(page);
-        if (rc != 0) return -1;
-        if (n < RECO_DATASET_PAGE) return 0;
-        if (after_page && after_page(ctx) != 0) {
-            reco_debug("tenant %s: reading events abandoned", tenant);
-            return -1;
+        int more = n == RECO_DATASET_PAGE && last_entry_id(page, last, sizeof last) == 0;
+        if (more) {
+            snprintf(start, sizeof start, "(%s", last);
+            if (request_page(st, key, start, end) != 0) { /* the connection is dropped */
+                reco_error("tenant %s: XRANGE %s failed: %s", tenant, key, reco_store_errstr(st));
+                freeReplyObject(page);
+                return -1;
+            }
         }
-        snprintf(start, sizeof start, "(%s", last);
+        int rc = add_page(page, state->weights, state->events, stats);
+        freeReplyObject(page);
+        if (rc == 0 && more && after_page && after_page(ctx) != 0) {
+            reco_debug("tenant %s: reading events abandoned", tenant);
+            rc = -1;
+        }
+        if (rc != 0 && more) { /* the requested page is on its way: take it off the wire */
+            redisReply *pending = NULL;
+            if (reco_store_read(st, &pending) == 0) freeReplyObject(pending);
+        }
+        if (rc != 0) return -1;
+        if (!more) return 0;
     }
 }
 

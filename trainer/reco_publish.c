@@ -1,8 +1,10 @@
 /* reco_publish — version writer, flip and retirement of old versions (see reco_publish.h).
  *
- * Pipelining: commands are appended to the store and their replies read back in batches of
- * PIPELINE_COMMANDS commands (or fewer when the batch holds many arguments). Invariant:
- * `pending` is the number of appended commands whose replies are unread. Once `failed` is set
+ * Pipelining: commands are appended to the store and sent in batches of PIPELINE_COMMANDS
+ * commands (or fewer when the batch holds many arguments); a batch's replies are read after the
+ * next batch has been sent, so Redis executes one batch while the trainer formats the next.
+ * Invariant: `in_flight` (sent) + `pending` (appended, unsent) is the number of commands whose
+ * replies are unread. Once `failed` is set
  * nothing more is appended, because the store may have dropped the connection and a later append
  * would silently open a new one whose replies would not match `pending`.
  *
@@ -40,7 +42,8 @@ struct reco_version {
     int64_t number;
     char index_key[RECO_KEY_MAX];
     size_t keys;
-    size_t pending, pending_args;
+    size_t pending, pending_args; /* appended, not sent yet */
+    size_t in_flight;              /* sent, replies not read yet */
     int failed;
     int settled; /* committed, or deleted after a failure: nothing to clean up on destroy */
     char errstr[512];
@@ -56,21 +59,49 @@ static void fail(reco_version_t *v, const char *what, const char *why)
     v->failed = 1;
 }
 
-/* Reads every pending reply; the first error reply or read failure marks the version failed. */
-static int flush(reco_version_t *v)
+/* Reads n replies; the first error reply or read failure marks the version failed. */
+static int read_replies(reco_version_t *v, size_t n)
 {
-    for (; v->pending > 0; v->pending--) {
+    for (; n > 0; n--) {
         redisReply *r = NULL;
         if (reco_store_read(v->store, &r) != 0) {
             fail(v, "write", reco_store_errstr(v->store));
-            v->pending = 0;
             break;
         }
         if (r->type == REDIS_REPLY_ERROR) fail(v, "write", r->str);
         freeReplyObject(r);
     }
-    v->pending_args = 0;
     return v->failed ? -1 : 0;
+}
+
+/* Reads every pending reply (the batch in flight and the one queued). */
+static int flush(reco_version_t *v)
+{
+    size_t n = v->in_flight + v->pending;
+    v->in_flight = v->pending = v->pending_args = 0;
+    return read_replies(v, n);
+}
+
+/* A full batch: send it, then read the replies of the batch sent before it, so Redis works on
+ * this one while the trainer formats the next. */
+static int send_batch(reco_version_t *v)
+{
+    if (reco_store_flush(v->store) != 0) {
+        fail(v, "write", reco_store_errstr(v->store));
+        v->in_flight = v->pending = v->pending_args = 0;
+        return -1;
+    }
+    size_t previous = v->in_flight;
+    v->in_flight = v->pending;
+    v->pending = v->pending_args = 0;
+    if (read_replies(v, previous) != 0) {
+        /* an error reply leaves the connection usable: read the batch just sent too, so the
+         * next command (the clean-up of this version) gets its own reply */
+        (void)read_replies(v, v->in_flight);
+        v->in_flight = 0;
+        return -1;
+    }
+    return 0;
 }
 
 static int queue(reco_version_t *v, int argc, const char **argv, const size_t *lens)
@@ -78,12 +109,12 @@ static int queue(reco_version_t *v, int argc, const char **argv, const size_t *l
     if (v->failed) return -1;
     if (reco_store_appendv(v->store, argc, argv, lens) != 0) {
         fail(v, "write", reco_store_errstr(v->store));
-        v->pending = 0;
+        v->pending = v->in_flight = 0;
         return -1;
     }
     v->pending++;
     v->pending_args += (size_t)argc;
-    if (v->pending >= PIPELINE_COMMANDS || v->pending_args >= PIPELINE_ARGS) return flush(v);
+    if (v->pending >= PIPELINE_COMMANDS || v->pending_args >= PIPELINE_ARGS) return send_batch(v);
     return 0;
 }
 
@@ -329,7 +360,7 @@ static int write_meta(reco_version_t *v, const reco_version_meta_t *meta)
             (unsigned long long)meta->items, (unsigned long long)v->keys,
             (long long)meta->events_until_ms, (long long)meta->interval_ms) != 0) {
         fail(v, "meta", reco_store_errstr(v->store));
-        v->pending = 0;
+        v->pending = v->in_flight = 0;
         return -1;
     }
     v->pending++;
