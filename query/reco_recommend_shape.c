@@ -28,6 +28,7 @@ void reco_shape_skip_offset(const reco_recommend_args_t *a, reco_scored_list_t *
 {
     size_t own = list->n > from ? list->n - from : 0;
     size_t skip = (size_t)a->offset < own ? (size_t)a->offset : own;
+    if (skip == 0) return; /* also: an empty list has no vector to move */
     for (size_t i = from; i < from + skip; i++)
         free(list->v[i].item);
     memmove(list->v + from, list->v + from + skip, (own - skip) * sizeof *list->v);
