@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "reco_api_v1.h"
+#include "reco_compat.h"
 #include "reco_broker.h"
 #include "reco_config.h"
 #include "reco_http.h"
@@ -48,6 +49,8 @@ static void on_http(struct evhttp_request *req, void *arg)
             reco_http_send_method_not_allowed(req, "GET");
     } else if (path.n >= 1 && strcmp(path.seg[0], "v1") == 0) {
         reco_api_v1_handle(gw, req, &path);
+    } else if (path.n >= 1 && strcmp(path.seg[0], "compat") == 0) {
+        reco_compat_handle(gw, req, &path);
     } else {
         reco_http_send_error(req, 404, "not_found", "no such resource: %s", evhttp_request_get_uri(req));
     }
