@@ -375,11 +375,11 @@ class UserDeletion(PrivacyTestCase):
                          {"user": None, "events": [], "history": []})
 
     def popular(self):
-        body = self.assertStatus(self.call("GET", "recommend", model="popular", limit=100), 200)
+        body = self.assertStatus(self.call("GET", "recommend", model="popular", limit=50), 200)
         return {rec["item"]: rec["score"] for rec in body["recommendations"]}
 
     def neighbours(self, item):
-        body = self.assertStatus(self.call("GET", "recommend", model="item-to-item", item=item, limit=100), 200)
+        body = self.assertStatus(self.call("GET", "recommend", model="item-to-item", item=item, limit=50), 200)
         return {rec["item"]: rec["score"] for rec in body["recommendations"]}
 
     def train(self):
@@ -412,7 +412,7 @@ class UserDeletion(PrivacyTestCase):
 
 class Transfer(PrivacyTestCase):
     def recommend_for(self, user):
-        body = self.assertStatus(self.call("GET", "recommend", model="item-to-item", user=user, limit=100), 200)
+        body = self.assertStatus(self.call("GET", "recommend", model="item-to-item", user=user, limit=50), 200)
         return {rec["item"]: rec["score"] for rec in body["recommendations"]}
 
     def assertScores(self, got, want):

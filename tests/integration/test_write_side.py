@@ -574,7 +574,7 @@ class Actions(WriteSideTestCase):
     def popular(self):
         rc, out = self.cluster.run_trainer_once(self.t)
         self.assertEqual(rc, 0, out)
-        body = self.assertStatus(self.call("GET", "recommend?model=popular&limit=100"), 200)
+        body = self.assertStatus(self.call("GET", "recommend?model=popular&limit=50"), 200)
         recs = body["recommendations"]
         scores = [r["score"] for r in recs]
         self.assertEqual(scores, sorted(scores, reverse=True), recs)
