@@ -5,7 +5,8 @@
  * receives one REQUEST, calls the handler, sends the REPLY, and is ready again. Both sides send
  * HEARTBEAT every heartbeat_ms; a gateway that stays silent for liveness beats is reconnected
  * (the ZeroMQ guide's "Paranoid Pirate" pattern). One request at a time per process: scale by
- * starting more processes.
+ * starting more processes. The gateway may send a few requests ahead (its credit); they wait in
+ * the socket and are answered in order, without a zmq_poll between them.
  *
  * The handler fills the reply with reco_reply_ok/reco_reply_fail; it must not keep pointers into
  * the request, which is freed when the handler returns. */

@@ -1,9 +1,20 @@
 /* reco_broker — load-balancing broker over ZeroMQ ROUTER sockets (see reco_broker.h).
  *
  * Ownership: the broker owns every worker_t and pending_t. A pending request lives in exactly one
- * place: its pool's waiting FIFO, or a worker's `current` slot (in flight), or nowhere for the
- * instant between completion and free. A worker is in the idle list iff it is known, alive and
- * has no request (and no late reply owed). All sockets are ROUTER with ZMQ_ROUTER_MANDATORY.
+ * place: its pool's waiting FIFO, or a worker's in-flight list, or nowhere for the instant
+ * between completion and free (the two lists share the pending's prev/next links). A worker is
+ * in its pool's ready list iff it is known, alive and has spare credit: fewer than the pool's
+ * credit requests in flight plus late replies owed.
+ *
+ * Credit: a query worker may hold several requests (--query-credit, default 4). It still works
+ * on one at a time, in order, but the next one is already in its socket when it finishes, so
+ * no worker waits for a gateway round trip between requests, and ZeroMQ carries messages in
+ * batches instead of waking two threads per message. A request goes to the ready worker with
+ * the fewest requests on hand (the longest-ready one among equals), so queues stay short and
+ * even. Because a worker answers in order, a reply that cannot be decoded belongs to its oldest
+ * late or in-flight request. Ingest workers get credit 1: an ingest request is not retried
+ * after a timeout, so none should sit behind another's long write. All sockets are ROUTER with
+ * ZMQ_ROUTER_MANDATORY.
  *
  * ZeroMQ in libevent: ZMQ_FD is edge-triggered, so every wake-up drains the socket while
  * ZMQ_EVENTS says POLLIN, and after every send we drain again (a send can consume the edge). */
@@ -31,10 +42,11 @@ struct worker {
     size_t identity_len;
     pool_t *pool;
     int64_t last_heard;
-    pending_t *current; /* in-flight request, or NULL */
-    int owes_reply;     /* a request timed out on it; it is busy until that late reply comes */
-    int idle;
-    worker_t *prev, *next; /* idle list */
+    pending_t *inflight; /* utlist DL of the requests sent to it, oldest first */
+    int ninflight;
+    int owed;  /* requests that timed out on it: each holds a credit until its late reply comes */
+    int ready; /* in the pool's ready list */
+    worker_t *prev, *next; /* ready list */
     UT_hash_handle hh;
 };
 
@@ -50,7 +62,7 @@ struct pending {
     int64_t queued_at; /* monotonic ms of the first enqueue */
     worker_t *worker;  /* while in flight */
     struct event *timer;
-    pending_t *prev, *next; /* waiting FIFO */
+    pending_t *prev, *next; /* the waiting FIFO, or the worker's in-flight list */
     UT_hash_handle hh;
 };
 
@@ -60,9 +72,10 @@ struct pool {
     zsock_t *sock;
     struct event *readable;
     worker_t *workers; /* hash by identity */
-    worker_t *idle;    /* utlist DL, oldest idle first */
+    worker_t *ready;   /* utlist DL of workers with spare credit, longest ready first */
     pending_t *waiting;
     int nworkers, nwaiting;
+    int credit; /* requests a worker may hold */
 };
 
 struct reco_broker {
@@ -83,6 +96,7 @@ const char *reco_broker_pool_name(reco_pool_t pool)
 
 static void dispatch(pool_t *p);
 static void drain(pool_t *p);
+static void worker_update(worker_t *w);
 
 /* ---- completing requests ---- */
 
@@ -183,8 +197,10 @@ static void on_pending_timeout(evutil_socket_t fd, short what, void *arg)
         return;
     }
     worker_t *w = pd->worker;
-    w->current = NULL;
-    w->owes_reply = 1; /* stays busy until its late reply arrives or it is dropped */
+    DL_DELETE(w->inflight, pd);
+    w->ninflight--;
+    w->owed++; /* its credit stays taken until the late reply arrives or the worker is dropped */
+    pd->worker = NULL;
     if (pd->pool->kind == RECO_POOL_INGEST)
         pending_fail(b, pd, 504, "worker_timeout",
                      "the ingest worker did not answer within %d ms; the write may or may not be stored "
@@ -195,26 +211,38 @@ static void on_pending_timeout(evutil_socket_t fd, short what, void *arg)
 
 /* ---- workers ---- */
 
-static void worker_set_idle(worker_t *w, int idle)
+static int worker_load(const worker_t *w)
 {
-    if (idle && !w->idle)
-        DL_APPEND(w->pool->idle, w);
-    else if (!idle && w->idle)
-        DL_DELETE(w->pool->idle, w);
-    w->idle = idle;
+    return w->ninflight + w->owed;
+}
+
+/* Puts w in or out of the ready list, by its spare credit. */
+static void worker_update(worker_t *w)
+{
+    int ready = worker_load(w) < w->pool->credit;
+    if (ready && !w->ready)
+        DL_APPEND(w->pool->ready, w);
+    else if (!ready && w->ready)
+        DL_DELETE(w->pool->ready, w);
+    w->ready = ready;
 }
 
 static void worker_drop(worker_t *w, const char *why)
 {
     pool_t *p = w->pool;
     reco_warn("%s worker %.*s dropped: %s", pool_names[p->kind], (int)w->identity_len, w->identity, why);
-    worker_set_idle(w, 0);
+    if (w->ready)
+        DL_DELETE(p->ready, w);
     HASH_DEL(p->workers, w);
     p->nworkers--;
-    pending_t *pd = w->current;
+    pending_t *lost = w->inflight;
     free(w);
-    if (pd)
+    while (lost) {
+        pending_t *pd = lost;
+        DL_DELETE(lost, pd);
+        pd->worker = NULL;
         pending_retry_or_fail(p->broker, pd, 503, "worker_lost", "the worker handling it went away");
+    }
 }
 
 static worker_t *worker_find(pool_t *p, const char *identity, size_t len)
@@ -254,16 +282,27 @@ static int send_to(pool_t *p, worker_t *w, const char *cmd, const char *payload,
     return 0;
 }
 
+/* The ready worker with the fewest requests on hand; the longest ready among equals. */
+static worker_t *least_loaded(const pool_t *p)
+{
+    worker_t *best = NULL, *w;
+    DL_FOREACH(p->ready, w)
+    {
+        if (!best || worker_load(w) < worker_load(best))
+            best = w;
+    }
+    return best;
+}
+
 static void dispatch(pool_t *p)
 {
     int sent = 0;
-    while (p->waiting && p->idle) {
+    while (p->waiting && p->ready) {
         pending_t *pd = p->waiting;
-        worker_t *w = p->idle;
+        worker_t *w = least_loaded(p);
         DL_DELETE(p->waiting, pd);
         p->nwaiting--;
         evtimer_del(pd->timer);
-        worker_set_idle(w, 0);
         if (send_to(p, w, RECO_CMD_REQUEST, pd->payload, pd->len) != 0) {
             DL_PREPEND(p->waiting, pd);
             p->nwaiting++;
@@ -273,7 +312,11 @@ static void dispatch(pool_t *p)
         }
         pd->attempts++;
         pd->worker = w;
-        w->current = pd;
+        DL_APPEND(w->inflight, pd);
+        w->ninflight++;
+        DL_DELETE(p->ready, w); /* to the back of the ready list, if it stays ready */
+        w->ready = 0;
+        worker_update(w);
         pending_arm(p->broker, pd, p->broker->cfg.reply_timeout_ms[p->kind]);
         sent = 1;
     }
@@ -284,6 +327,8 @@ static void dispatch(pool_t *p)
 
 /* ---- incoming messages ---- */
 
+/* A worker answers in order: a reply is for its oldest late request if it owes one, else for
+ * its oldest in-flight one. */
 static void handle_reply(pool_t *p, worker_t *w, zframe_t *payload)
 {
     reco_reply_t rep;
@@ -292,24 +337,29 @@ static void handle_reply(pool_t *p, worker_t *w, zframe_t *payload)
     pending_t *pd = NULL;
     if (ok)
         HASH_FIND_STR(p->broker->pending, rep.id, pd);
-    if (w->current && (!pd || pd != w->current)) {
-        /* Not the answer we wait for from this worker (undecodable): fail over. */
-        reco_warn("bad reply from %.*s: %s", (int)w->identity_len, w->identity, ok ? "unexpected id" : err.message);
-    }
     if (pd && pd->worker == w) {
-        w->current = NULL;
+        DL_DELETE(w->inflight, pd);
+        w->ninflight--;
         evtimer_del(pd->timer);
         pending_finish(p->broker, pd, &rep);
-    } else if (w->current) {
-        pending_t *cur = w->current;
-        w->current = NULL;
-        evtimer_del(cur->timer);
-        pending_retry_or_fail(p->broker, cur, 502, "bad_reply", "worker sent an unreadable reply");
+    } else if (w->owed > 0) {
+        w->owed--; /* the late answer to a request that timed out (and was retried or failed) */
+        if (!ok)
+            reco_warn("unreadable late reply from %.*s: %s", (int)w->identity_len, w->identity, err.message);
+    } else if (w->inflight) {
+        pending_t *oldest = w->inflight;
+        reco_warn("bad reply from %.*s: %s", (int)w->identity_len, w->identity, ok ? "unexpected id" : err.message);
+        DL_DELETE(w->inflight, oldest);
+        w->ninflight--;
+        oldest->worker = NULL;
+        evtimer_del(oldest->timer);
+        pending_retry_or_fail(p->broker, oldest, 502, "bad_reply", "worker sent an unreadable reply");
+    } else {
+        reco_warn("reply from %.*s that nothing waits for ignored", (int)w->identity_len, w->identity);
     }
     if (ok)
         reco_reply_clear(&rep);
-    w->owes_reply = 0;
-    worker_set_idle(w, 1);
+    worker_update(w);
 }
 
 static void handle_message(pool_t *p, zmsg_t *msg)
@@ -326,10 +376,10 @@ static void handle_message(pool_t *p, zmsg_t *msg)
             worker_drop(w, "said READY again");
         w = worker_add(p, id, idlen);
         if (w)
-            worker_set_idle(w, 1);
+            worker_update(w);
     } else if (strcmp(cmd, RECO_CMD_HEARTBEAT) == 0) {
         if (!w && (w = worker_add(p, id, idlen)) != NULL) /* e.g. after a gateway restart */
-            worker_set_idle(w, 1);
+            worker_update(w);
     } else if (strcmp(cmd, RECO_CMD_REPLY) == 0) {
         if (!w) {
             reco_warn("reply from unknown worker %.*s ignored", (int)idlen, id);
@@ -359,7 +409,7 @@ static void drain(pool_t *p)
         handle_message(p, msg);
         zmsg_destroy(&msg);
     }
-    if (p->waiting && p->idle)
+    if (p->waiting && p->ready)
         dispatch(p);
     else if (zsock_events(p->sock) & ZMQ_POLLIN)
         event_active(p->readable, EV_READ, 0); /* budget spent: yield to HTTP, come back */
@@ -386,12 +436,12 @@ static void on_beat(evutil_socket_t fd, short what, void *arg)
         worker_t *w, *tmp;
         HASH_ITER(hh, p->workers, w, tmp)
         {
-            if (!w->current && now - w->last_heard > limit)
+            if (!w->inflight && now - w->last_heard > limit)
                 worker_drop(w, "heartbeat lost"); /* a busy worker is watched by its reply timeout */
             else if (send_to(p, w, RECO_CMD_HEARTBEAT, NULL, 0) != 0)
                 worker_drop(w, "socket gone");
         }
-        if (p->waiting && p->idle)
+        if (p->waiting && p->ready)
             dispatch(p);
         event_active(p->readable, EV_READ, 0);
     }
@@ -404,6 +454,7 @@ static int pool_open(reco_broker_t *b, reco_pool_t kind)
     pool_t *p = &b->pools[kind];
     p->broker = b;
     p->kind = kind;
+    p->credit = b->cfg.credit[kind];
     p->sock = zsock_new(ZMQ_ROUTER);
     if (!p->sock)
         return -1;
@@ -443,6 +494,10 @@ reco_broker_t *reco_broker_new(struct event_base *base, const reco_broker_config
         b->cfg.reply_timeout_ms[RECO_POOL_QUERY] = 5000;
     if (b->cfg.max_queue <= 0)
         b->cfg.max_queue = 10000;
+    if (b->cfg.credit[RECO_POOL_INGEST] <= 0)
+        b->cfg.credit[RECO_POOL_INGEST] = 1;
+    if (b->cfg.credit[RECO_POOL_QUERY] <= 0)
+        b->cfg.credit[RECO_POOL_QUERY] = 4;
     for (int k = 0; k < RECO_POOL_COUNT; k++) {
         if (pool_open(b, (reco_pool_t)k) != 0) {
             reco_broker_destroy(&b);
@@ -520,7 +575,7 @@ int reco_broker_submit(reco_broker_t *b, reco_pool_t pool, const char *tenant, c
     pd->arg = arg;
     HASH_ADD_STR(b->pending, id, pd);
     pending_enqueue(pd, 0);
-    if (p->idle)
+    if (p->ready)
         dispatch(p); /* callbacks only run on replies and timers, never from here */
     return 0;
 }

@@ -5,9 +5,12 @@
  * is idle, is sent to it, and its reply is handed to the caller's callback. Everything runs on the
  * gateway's libevent loop and never blocks it: the ZeroMQ sockets are watched through ZMQ_FD.
  *
+ * Credit: a worker may hold up to credit[pool] requests; it answers them one by one, in order,
+ * and the next is already in its socket when it finishes (see reco_broker.c).
+ *
  * Failure rules: a worker whose socket has vanished (sends fail at once thanks to
  * ZMQ_ROUTER_MANDATORY), or an idle worker silent for `liveness` heartbeats, is dropped, and its
- * in-flight request is retried once on another worker. A busy worker is not expected to beat (it
+ * in-flight requests are retried once on other workers. A busy worker is not expected to beat (it
  * is single-threaded and working): its reply timeout watches it instead.
  *
  * Waiting: with no worker of the pool connected, a request waits queue_timeout_ms, then gets 503
@@ -36,6 +39,7 @@ typedef struct {
     int busy_timeout_ms;               /* longest wait while every worker is busy; default 10000 */
     int reply_timeout_ms[RECO_POOL_COUNT]; /* longest wait for a reply; default 30000 ingest, 5000 query */
     int max_queue;                     /* waiting requests per pool before 503; default 10000 */
+    int credit[RECO_POOL_COUNT];       /* requests a worker may hold at once; default 1 ingest, 4 query */
 } reco_broker_config_t;
 
 /* reply: valid until the callback returns. */
