@@ -258,8 +258,15 @@ static int build_models(build_t *b)
 reco_build_result_t reco_build_tenant(const reco_build_config_t *cfg, const char *tenant)
 {
     build_t b = {.cfg = cfg, .tenant = tenant, .store = cfg->store};
-    b.lease = reco_lease_new(cfg->store, tenant, cfg->owner, cfg->lease_ms);
-    if (!b.lease) return RECO_BUILD_FAILED;
+    /* the lease has a connection of its own: renewals happen while cfg->store has pipelined
+     * reads and writes in flight, whose replies they must not take */
+    reco_store_t *lease_store =
+        reco_store_new(reco_store_address(cfg->store), RECO_BUILD_REDIS_TIMEOUT_MS);
+    b.lease = lease_store ? reco_lease_new(lease_store, tenant, cfg->owner, cfg->lease_ms) : NULL;
+    if (!b.lease) {
+        reco_store_destroy(&lease_store);
+        return RECO_BUILD_FAILED;
+    }
     int got = reco_lease_acquire(b.lease);
     if (got <= 0) {
         if (got == 0)
@@ -268,8 +275,9 @@ reco_build_result_t reco_build_tenant(const reco_build_config_t *cfg, const char
                                                     : "another trainer");
         else
             reco_warn("tenant %s: cannot take the lease: %s", tenant,
-                      reco_store_errstr(cfg->store));
+                      reco_store_errstr(lease_store));
         reco_lease_destroy(&b.lease);
+        reco_store_destroy(&lease_store);
         return got == 0 ? RECO_BUILD_BUSY : RECO_BUILD_FAILED;
     }
     int64_t started = reco_build_clock_ms();
@@ -295,5 +303,6 @@ reco_build_result_t reco_build_tenant(const reco_build_config_t *cfg, const char
             reco_debug("event cache: %zu tenant(s) dropped to stay within the bound", dropped);
     }
     reco_lease_destroy(&b.lease);
+    reco_store_destroy(&lease_store);
     return rc == 0 ? RECO_BUILD_OK : RECO_BUILD_FAILED;
 }

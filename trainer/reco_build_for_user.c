@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "reco_build_internal.h"
 #include "reco_ease.h"
@@ -87,18 +88,18 @@ int reco_build_for_user(build_t *b)
 
 /* ---- the side thread -------------------------------------------------------------------- */
 
-#define SIDE_REDIS_TIMEOUT_MS 10000 /* the side connection's; the trainer's own default */
-
 struct reco_build_side {
     build_t ctx; /* a side context: shares main's inputs, owns ctx.store */
     pthread_t thread;
     int rc;
+    int done; /* set (atomically) by the side thread when it has finished */
 };
 
 static void *side_run(void *arg)
 {
     reco_build_side_t *s = arg;
     s->rc = reco_build_for_user(&s->ctx);
+    __atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
     return NULL;
 }
 
@@ -110,7 +111,7 @@ reco_build_side_t *reco_build_for_user_start(build_t *main)
     s->ctx.side = 1;
     s->ctx.summary_len = 0;
     s->ctx.summary[0] = '\0';
-    s->ctx.store = reco_store_new(reco_store_address(main->store), SIDE_REDIS_TIMEOUT_MS);
+    s->ctx.store = reco_store_new(reco_store_address(main->store), RECO_BUILD_REDIS_TIMEOUT_MS);
     if (!s->ctx.store || pthread_create(&s->thread, NULL, side_run, s) != 0) {
         reco_store_destroy(&s->ctx.store);
         free(s);
@@ -127,6 +128,12 @@ void reco_build_for_user_cancel(reco_build_side_t *side)
 int reco_build_for_user_join(build_t *main, reco_build_side_t **side)
 {
     reco_build_side_t *s = *side;
+    /* the main thread keeps the lease alive while the side thread finishes: nobody else renews
+     * it, and the side's flip checks it */
+    while (!__atomic_load_n(&s->done, __ATOMIC_ACQUIRE)) {
+        if (reco_build_may_continue(main) != 0) s->ctx.cancelled = 1;
+        nanosleep(&(struct timespec){.tv_nsec = 20 * 1000 * 1000}, NULL);
+    }
     pthread_join(s->thread, NULL);
     if (s->ctx.summary_len) reco_build_summary(main, "%s", s->ctx.summary);
     if (s->rc == 0 && s->ctx.notify_version)

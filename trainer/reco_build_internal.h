@@ -33,6 +33,9 @@
 #define LEASE_CHECK_EVERY 1024           /* items written between lease renewals / stop checks */
 #define BASKET_GAP_MS (30LL * 60 * 1000) /* key-less events further apart: another basket */
 #define TRENDING_HALF_LIFE_MS (24LL * 3600 * 1000)
+/* per command, on the connections a build opens besides cfg->store (the lease's, the side
+ * thread's): the trainer's own default */
+#define RECO_BUILD_REDIS_TIMEOUT_MS 10000
 
 typedef struct {
     const reco_build_config_t *cfg;

@@ -276,6 +276,13 @@ static int read_pages(reco_store_t *st, const char *tenant, const char *key, con
         if (!page) return -1;
         size_t n = page->elements;
         int more = n == RECO_DATASET_PAGE && last_entry_id(page, last, sizeof last) == 0;
+        /* after_page may use the connection (the lease renewal), so it runs while nothing is in
+         * flight: before the next page is requested */
+        if (more && after_page && after_page(ctx) != 0) {
+            reco_debug("tenant %s: reading events abandoned", tenant);
+            freeReplyObject(page);
+            return -1;
+        }
         if (more) {
             snprintf(start, sizeof start, "(%s", last);
             if (request_page(st, key, start, end) != 0) { /* the connection is dropped */
@@ -286,10 +293,6 @@ static int read_pages(reco_store_t *st, const char *tenant, const char *key, con
         }
         int rc = add_page(page, state->weights, state->events, stats);
         freeReplyObject(page);
-        if (rc == 0 && more && after_page && after_page(ctx) != 0) {
-            reco_debug("tenant %s: reading events abandoned", tenant);
-            rc = -1;
-        }
         if (rc != 0 && more) { /* the requested page is on its way: take it off the wire */
             redisReply *pending = NULL;
             if (reco_store_read(st, &pending) == 0) freeReplyObject(pending);

@@ -105,6 +105,7 @@ int reco_lease_keep(reco_lease_t *l)
     long long v = run_script(l, RENEW_SCRIPT, ms);
     if (v == 1) {
         l->renewed_ms = now;
+        reco_debug("lease %s: renewed for %ld ms", l->key, l->lease_ms);
         return 0;
     }
     if (v == 0) {
