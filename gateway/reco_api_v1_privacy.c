@@ -2,7 +2,7 @@
  *
  *   GET    /v1/{t}/users/{user}/events?type=&limit=&cursor=   events.list (newest first, paginated)
  *   GET    /v1/{t}/items/{item}/events?type=&limit=&cursor=   events.list
- *   DELETE /v1/{t}/events?user=&item=&session=&before=&timestamp=   events.delete
+ *   DELETE /v1/{t}/events?user=&item=&session=&type=&before=&timestamp=   events.delete
  *   GET    /v1/{t}/users/{user}/export                         users.export
  *   DELETE /v1/{t}/users/{user}                                users.delete (opt-out)
  *   DELETE /v1/{t}/sessions/{session}                          events.delete by session / cookie
@@ -64,13 +64,20 @@ void reco_v1_delete_events(reco_gateway_t *gw, struct evhttp_request *req, const
     static const char *const ids[] = {"user", "item", "session"};
     for (size_t i = 0; i < 3 && rc >= 0; i++)
         found += (rc = reco_param_id(req, path, ids[i], args)) > 0;
+    const char *type = rc >= 0 ? reco_path_param(path, "type") : NULL;
+    if (type && !reco_valid_action_name(type)) {
+        reco_http_send_error(req, 400, "invalid_field", "type: not an event type name");
+        rc = -1;
+    } else if (type) {
+        json_object_set_new(args, "type", json_string(type));
+    }
     if (rc >= 0)
         rc = reco_param_time(req, path, "before", args);
     if (rc >= 0)
         rc = reco_param_time(req, path, "timestamp", args);
     if (rc >= 0 && !found) {
         reco_http_send_error(req, 400, "missing_field",
-                             "user: give at least one of user, item, session (and optionally before or timestamp)");
+                             "user: give at least one of user, item, session (and optionally type, before or timestamp)");
         rc = -1;
     }
     if (rc < 0) {

@@ -102,7 +102,7 @@ int reco_event_entry_parse(const redisReply *element, reco_event_entry_t *out)
         element->element[1]->type != REDIS_REPLY_ARRAY || element->element[1]->elements % 2 != 0)
         return -1;
     const redisReply *fields = element->element[1];
-    const redisReply *user = NULL, *item = NULL, *session = NULL, *ts = NULL;
+    const redisReply *user = NULL, *item = NULL, *session = NULL, *ts = NULL, *type = NULL;
     for (size_t k = 0; k + 1 < fields->elements; k += 2) {
         const redisReply *name = fields->element[k], *value = fields->element[k + 1];
         if (reply_is(name, "user"))
@@ -113,6 +113,8 @@ int reco_event_entry_parse(const redisReply *element, reco_event_entry_t *out)
             session = value;
         else if (reply_is(name, "ts"))
             ts = value;
+        else if (reply_is(name, "type"))
+            type = value;
     }
     if (!reply_is_id(user) || !reply_is_id(item) || (session && !reply_is_id(session)) ||
         parse_ms(ts, &out->ts) != 0) {
@@ -127,6 +129,10 @@ int reco_event_entry_parse(const redisReply *element, reco_event_entry_t *out)
     if (session) {
         out->session = session->str;
         out->session_len = session->len;
+    }
+    if (type && type->type == REDIS_REPLY_STRING) {
+        out->type = type->str;
+        out->type_len = type->len;
     }
     out->fields = fields;
     return 0;
@@ -183,6 +189,7 @@ bool reco_event_filter_match(const reco_event_filter_t *filter, const reco_event
     return same_id(filter->user, entry->user, entry->user_len) &&
            same_id(filter->item, entry->item, entry->item_len) &&
            same_id(filter->session, entry->session, entry->session_len) &&
+           same_id(filter->type, entry->type, entry->type_len) &&
            (!filter->has_before || entry->ts < filter->before) &&
            (!filter->has_timestamp || entry->ts == filter->timestamp);
 }

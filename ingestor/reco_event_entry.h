@@ -35,7 +35,8 @@ char *reco_event_script_json(const json_t *event);
 typedef struct {
     const char *sid;                   /* the stream entry id, e.g. "1700000000000-0" */
     const char *user, *item, *session; /* session is NULL when the event had none */
-    size_t user_len, item_len, session_len;
+    const char *type;                  /* NULL when the entry has no type field */
+    size_t user_len, item_len, session_len, type_len;
     int64_t ts;               /* event time, epoch ms */
     const redisReply *fields; /* the name/value array, for copying the entry whole */
 } reco_event_entry_t;
@@ -51,10 +52,10 @@ int reco_event_entry_parse(const redisReply *element, reco_event_entry_t *out);
 char *reco_event_entry_script_json(const reco_event_entry_t *entry, const char *as_user,
                                    bool with_origin, bool ids_only);
 
-/* What events.delete matches: every criterion given must hold. NULL ids and false flags mean
- * "any". */
+/* What events.delete matches: every criterion given must hold. NULL ids (and type) and false
+ * flags mean "any"; a type given never matches an entry without one. */
 typedef struct {
-    const char *user, *item, *session;
+    const char *user, *item, *session, *type;
     bool has_before, has_timestamp;
     int64_t before;    /* ts < before */
     int64_t timestamp; /* ts == timestamp */

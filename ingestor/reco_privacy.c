@@ -66,6 +66,21 @@ static int ms_arg(const json_t *args, const char *name, int64_t *out, reco_reply
     return 1;
 }
 
+/* An optional event type (a built-in type or a custom action's name): 0 with *out set or NULL
+ * when absent, -1 after answering 400. */
+static int type_arg(const json_t *args, const char **out, reco_reply_t *rep)
+{
+    json_t *v = json_object_get(args, "type");
+    *out = NULL;
+    if (!v || json_is_null(v)) return 0;
+    if (!json_is_string(v) || !reco_valid_action_name(json_string_value(v))) {
+        reco_reply_fail(rep, 400, "invalid_field", "type: not an event type name");
+        return -1;
+    }
+    *out = json_string_value(v);
+    return 0;
+}
+
 /* ---- walking an index ---- */
 
 typedef struct {
@@ -303,6 +318,7 @@ void reco_op_events_delete(reco_ingest_t *ing, const char *tenant, const json_t 
     if ((has_user = id_arg(args, "user", 0, user_buf, &f.user, rep)) < 0 ||
         (has_item = id_arg(args, "item", 0, item_buf, &f.item, rep)) < 0 ||
         (has_session = id_arg(args, "session", 0, session_buf, &f.session, rep)) < 0 ||
+        type_arg(args, &f.type, rep) < 0 ||
         (has_before = ms_arg(args, "before", &f.before, rep)) < 0 ||
         (has_timestamp = ms_arg(args, "timestamp", &f.timestamp, rep)) < 0)
         return;

@@ -14,7 +14,7 @@
 /* Stream entries read per page. */
 #define RECO_PRIVACY_PAGE 1000
 
-/* events.delete {user?, item?, session?, before?, timestamp?}: 200 {deleted}. */
+/* events.delete {user?, item?, session?, type?, before?, timestamp?}: 200 {deleted}. */
 void reco_op_events_delete(reco_ingest_t *ing, const char *tenant, const json_t *args,
                            reco_reply_t *rep);
 /* users.delete {user}: the user's events, attributes, histories and index; 200 {deleted}. */

@@ -213,7 +213,7 @@ static void entries_as_script_json(void **state)
 static void filters_match(void **state)
 {
     (void)state;
-    const char *fields[] = {"user", "u1", "item", "i1", "ts", "1000", "session", "s1", NULL};
+    const char *fields[] = {"user", "u1", "item", "i1", "type", "view", "ts", "1000", "session", "s1", NULL};
     redisReply *r = entry("1-0", fields);
     reco_event_entry_t e;
     assert_int_equal(reco_event_entry_parse(r, &e), 0);
@@ -227,6 +227,10 @@ static void filters_match(void **state)
         {{.user = "u1", .item = "i1", .session = "s1"}, true},
         {{.user = "u1", .item = "i2"}, false},
         {{.session = "s2"}, false},
+        {{.item = "i1", .type = "view"}, true},
+        {{.item = "i1", .type = "vie"}, false}, /* a prefix is not the type */
+        {{.user = "u1", .type = "purchase"}, false},
+        {{.item = "i1", .type = "view", .has_timestamp = true, .timestamp = 1000}, true},
         {{.user = "u1", .has_before = true, .before = 1001}, true},
         {{.user = "u1", .has_before = true, .before = 1000}, false},
         {{.item = "i1", .has_timestamp = true, .timestamp = 1000}, true},
@@ -246,8 +250,9 @@ static void filters_match(void **state)
     const char *no_session[] = {"user", "u1", "item", "i1", "ts", "1000", NULL};
     r = entry("2-0", no_session);
     assert_int_equal(reco_event_entry_parse(r, &e), 0);
-    reco_event_filter_t by_session = {.session = "s1"};
+    reco_event_filter_t by_session = {.session = "s1"}, by_type = {.item = "i1", .type = "view"};
     assert_false(reco_event_filter_match(&by_session, &e));
+    assert_false(reco_event_filter_match(&by_type, &e)); /* an entry without a type */
     reply_free(r);
 }
 

@@ -265,6 +265,13 @@ class Deletion(PrivacyTestCase):
         self.delete_events(lambda ev: ev[:2] == ("a", "x") and ev[3] < T0 + 6000, item="x", user="a",
                            before=T0 + 6000)
 
+    def test_by_item_and_type(self):
+        self.delete_events(lambda ev: ev[1] == "x" and ev[2] == "cart", item="x", type="cart")
+
+    def test_by_user_type_and_exact_timestamp(self):
+        self.delete_events(lambda ev: ev[0] == "a" and ev[2] == "cart" and ev[3] == T0 + 2000, user="a", type="cart",
+                           timestamp=T0 + 2000)
+
     def test_by_session_parameter(self):
         self.delete_events(lambda ev: len(ev) > 4 and ev[4] == "s2", session="s2")
 
@@ -283,7 +290,8 @@ class Deletion(PrivacyTestCase):
                 self.assertError(self.call("DELETE", "events", **params), 400)
         for params, field in (({"user": "a", "timestamp": "noon"}, "timestamp"),
                               ({"item": "x", "before": "yesterday"}, "before"),
-                              ({"user": "a\x01"}, "user"), ({"item": "x" * 257}, "item")):
+                              ({"user": "a\x01"}, "user"), ({"item": "x" * 257}, "item"),
+                              ({"item": "x", "type": "Not A Type!"}, "type")):
             with self.subTest(**params):
                 self.assertError(self.call("DELETE", "events", **params), 400, "invalid_field", field)
         self.assertConsistent(DATA)
