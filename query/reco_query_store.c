@@ -10,7 +10,10 @@
  * remembered entry is right for as long as the version exists. Entries are still dropped after
  * META_KEEP_MS, so that a tenant wiped and rebuilt from version 1 again (a reused number) is
  * wrong for at most that long. Only entries whose meta held built_at are kept. The worker is
- * single-threaded: the table needs no lock. */
+ * single-threaded: the table needs no lock.
+ *
+ * The versions themselves: remembered in reco_version_cache.c, which Redis keeps right with
+ * invalidation messages, so the usual request reads no current key at all. */
 #include "reco_query_store.h"
 
 #include <inttypes.h>
@@ -23,6 +26,7 @@
 #include "reco_keys.h"
 #include "reco_log.h"
 #include "reco_validate.h"
+#include "reco_version_cache.h"
 
 int reco_query_fail(reco_reply_t *rep, reco_store_t *store, const redisReply *reply, const char *what)
 {
@@ -190,6 +194,28 @@ static int read_meta(reco_store_t *store, const char *tenant, const char *const 
     return rc;
 }
 
+/* The tracked memory of current versions (reco_version_cache.h), made on first use for the
+ * store's Redis; it lives as long as the process. */
+static reco_version_cache_t *versions_cache;
+#define VERSIONS_CACHE_TIMEOUT_MS 2000
+
+/* 0 with out[].version filled when every key is remembered, else -1. */
+static int versions_remembered(reco_store_t *store, char keys[][RECO_KEY_MAX], size_t n,
+                               reco_model_version_t *out)
+{
+    if (!versions_cache)
+        versions_cache = reco_version_cache_new(reco_store_address(store), VERSIONS_CACHE_TIMEOUT_MS);
+    if (!versions_cache)
+        return -1;
+    reco_version_cache_sync(versions_cache);
+    for (size_t m = 0; m < n; m++) {
+        out[m] = (reco_model_version_t){0, 0, 0};
+        if (reco_version_cache_get(versions_cache, keys[m], &out[m].version) != 1)
+            return -1;
+    }
+    return 0;
+}
+
 int reco_query_model_versions(reco_store_t *store, const char *tenant, const char *const *models, size_t n,
                               reco_model_version_t *out, reco_reply_t *rep)
 {
@@ -209,8 +235,11 @@ int reco_query_model_versions(reco_store_t *store, const char *tenant, const cha
         argv[1 + m] = keys[m];
         lens[1 + m] = strlen(keys[m]);
     }
-    redisReply *r = reco_store_commandv(store, (int)n + 1, argv, lens);
-    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != n) {
+    /* remembered, else read over the tracked connection, else read as ever (cache off) */
+    int cached = versions_remembered(store, keys, n, out) == 0;
+    redisReply *tracked = cached ? NULL : reco_version_cache_mget(versions_cache, n, argv + 1);
+    redisReply *r = cached ? NULL : tracked ? tracked : reco_store_commandv(store, (int)n + 1, argv, lens);
+    if (!cached && (!r || r->type != REDIS_REPLY_ARRAY || r->elements != n)) {
         reco_query_fail(rep, store, r, "MGET of current versions");
         if (r)
             freeReplyObject(r);
@@ -219,8 +248,9 @@ int reco_query_model_versions(reco_store_t *store, const char *tenant, const cha
     int rc = 0, need[RECO_QUERY_VERSIONS_MAX] = {0}, missing = 0;
     int64_t now = monotonic_ms();
     for (size_t m = 0; rc == 0 && m < n; m++) {
-        out[m] = (reco_model_version_t){0, 0, 0};
-        if (reco_query_parse_version(r->element[m], &out[m].version) < 0) {
+        if (!cached)
+            out[m] = (reco_model_version_t){0, 0, 0};
+        if (!cached && reco_query_parse_version(r->element[m], &out[m].version) < 0) {
             reco_warn("%s holds no model version", keys[m]);
             reco_reply_fail(rep, 500, "internal", "%s: holds no model version", keys[m]);
             rc = -1;
@@ -228,8 +258,11 @@ int reco_query_model_versions(reco_store_t *store, const char *tenant, const cha
             need[m] = 1;
             missing++;
         }
+        if (rc == 0 && tracked)
+            reco_version_cache_put(versions_cache, keys[m], out[m].version);
     }
-    freeReplyObject(r);
+    if (r)
+        freeReplyObject(r);
     if (rc == 0 && missing > 0)
         rc = read_meta(store, tenant, models, n, (const char(*)[META_NAME_MAX + 1])names, need, out, now, rep);
     return rc;

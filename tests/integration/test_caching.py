@@ -132,6 +132,30 @@ class Caching(ClusterTestCase):
         self.assertEqual(status, 200, body)
         self.assertTrue(headers["cache-control"].startswith("public, max-age="), headers)
 
+    def mget_calls(self):
+        stats = self.cluster.redis("INFO", "commandstats")
+        for line in stats.splitlines():
+            if line.startswith("cmdstat_mget:"):
+                return int(line.split("calls=")[1].split(",")[0])
+        return 0
+
+    def test_worker_remembers_versions_until_redis_says_they_changed(self):
+        """The query worker reads `current` keys once, then relies on Redis's invalidation
+        messages (CLIENT TRACKING): repeated requests read no current key, and a flip is
+        served by the very next request."""
+        clients = self.cluster.redis("CLIENT", "LIST")
+        self.assertTrue(any("flags=t" in line for line in clients.splitlines()), clients)
+        self.assertEqual(self.get(model="popular")[0], 200)
+        before = self.mget_calls()
+        for _ in range(5):
+            self.assertEqual(self.get(model="popular")[0], 200)
+        self.assertEqual(self.mget_calls(), before)
+        now = int(time.time() * 1000)
+        for version in (9101, 9102):
+            self.hand_made_version(version, now - 1000)
+            status, headers, body = self.get(model="popular")
+            self.assertEqual((status, body.get("version")), (200, version), body)
+
     def test_never_built_model_is_not_cached(self):
         status, headers, body = self.cluster.http("GET", "/v1/empty-tenant/recommend?model=popular")
         self.assertEqual((status, body.get("version")), (200, None), body)
