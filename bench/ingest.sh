@@ -7,7 +7,7 @@
 #
 # It builds a release build in build-release/ (meson --buildtype=release, no tests) unless
 # RECO_BENCH_BUILD names another build dir, starts its own redis-server (AOF on, appendfsync
-# everysec, temp dir, free port), the gateway, INGESTORS ingest workers and one query worker
+# always as in production, temp dir, free port), the gateway, INGESTORS ingest workers and one query worker
 # (for /healthz), all on 127.0.0.1 and free ports, generates the events deterministically
 # (bench/gen_events.py, cached in bench/out/), imports them with reco-import, then runs
 #   redis-benchmark -P 16 -n 1000000 -q XADD benchstream '*' user u item i type view ts 1
@@ -85,7 +85,7 @@ REDIS_PORT=$(free_port) HTTP_PORT=$(free_port) INGEST_PORT=$(free_port) QUERY_PO
 BASE=http://127.0.0.1:$HTTP_PORT
 mkdir -p "$TMP/redis"
 start redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$TMP/redis" --appendonly yes \
-  --appendfsync everysec --save ''
+  --appendfsync always --save ''
 REDIS_PID=${PIDS[-1]}
 RCLI=(redis-cli -h 127.0.0.1 -p "$REDIS_PORT")
 wait_for redis-server 10 sh -c "${RCLI[*]} ping | grep -q PONG"

@@ -121,7 +121,7 @@ wait_for() { # wait_for WHAT SECONDS COMMAND...
 }
 
 start redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$RUN/redis" \
-  --appendonly yes --save ''
+  --appendonly yes --appendfsync always --save ''
 wait_for "redis-server" 10 sh -c "redis-cli -h 127.0.0.1 -p $REDIS_PORT ping | grep -q PONG"
 
 start gateway "$BUILD/gateway/reco-gateway" --http-host 127.0.0.1 --http-port "$HTTP_PORT" \

@@ -268,7 +268,8 @@ class Cluster:
             if not restart:
                 self.redis_port = free_port()
             p = self.spawn("redis", ["redis-server", "--port", str(self.redis_port), "--bind", HOST,
-                                     "--dir", data, "--appendonly", "yes", "--save", ""])
+                                     "--dir", data, "--appendonly", "yes", "--appendfsync", "always",
+                                     "--save", ""])
             if self._resp:
                 self._resp.close()
             self._resp = Resp(self.redis_port)
