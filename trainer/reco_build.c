@@ -92,8 +92,10 @@ int reco_build_finish(build_t *b, reco_version_t *v, const char *model, int64_t 
     reco_debug("tenant %s: %s current v%" PRId64 " -> v%" PRId64, b->tenant, model, previous,
                reco_version_number(v));
     if (b->side) {
-        b->notify_model = model;
-        b->notify_version = reco_version_number(v);
+        if (b->n_notify < (int)(sizeof b->notify / sizeof b->notify[0])) {
+            b->notify[b->n_notify].model = model;
+            b->notify[b->n_notify++].version = reco_version_number(v);
+        }
     } else {
         reco_notifier_send(b->cfg->notifier, b->tenant, model, reco_version_number(v));
     }
@@ -229,9 +231,9 @@ static int build_models(build_t *b)
     reco_build_summary(b, ") in %" PRId64 " ms", reco_build_clock_ms() - started);
     if (reco_item_catalog_load(b->cfg->store, b->tenant, reco_build_tick, b, &b->catalog) != 0)
         return -1;
-    /* for-user (EASE: the longest compute) runs beside the others, which mostly wait on
-     * Redis while they write; without a side thread it is built inline, last */
-    reco_build_side_t *side = reco_build_for_user_start(b);
+    /* for-user and similar-customers (the longest computations) run beside the others, which
+     * mostly wait on Redis while they write; without a side thread they are built inline */
+    reco_build_side_t *side = reco_build_side_start(b);
     int rc = 0;
     if (rc == 0 && (reco_build_may_continue(b) != 0 || reco_build_popular(b) != 0)) rc = -1;
     if (rc == 0 && (reco_build_may_continue(b) != 0 || reco_build_popular_windows(b) != 0)) rc = -1;
@@ -244,13 +246,14 @@ static int build_models(build_t *b)
         (reco_build_may_continue(b) != 0 || reco_build_cooccur(b, RECO_MODEL_ALSO_BOUGHT) != 0))
         rc = -1;
     if (rc == 0 && (reco_build_may_continue(b) != 0 || reco_build_bought_with(b) != 0)) rc = -1;
-    if (rc == 0 && (reco_build_may_continue(b) != 0 || reco_build_similar_users(b) != 0)) rc = -1;
     if (rc == 0 && (reco_build_may_continue(b) != 0 || reco_build_content(b) != 0)) rc = -1;
     if (side) {
-        if (rc != 0) reco_build_for_user_cancel(side);
-        if (reco_build_for_user_join(b, &side) != 0) rc = -1;
-    } else if (rc == 0 && (reco_build_may_continue(b) != 0 || reco_build_for_user(b) != 0)) {
-        rc = -1;
+        if (rc != 0) reco_build_side_cancel(side);
+        if (reco_build_side_join(b, &side) != 0) rc = -1;
+    } else {
+        if (rc == 0 && (reco_build_may_continue(b) != 0 || reco_build_for_user(b) != 0)) rc = -1;
+        if (rc == 0 && (reco_build_may_continue(b) != 0 || reco_build_similar_users(b) != 0))
+            rc = -1;
     }
     return rc;
 }

@@ -99,11 +99,15 @@ static void *side_run(void *arg)
 {
     reco_build_side_t *s = arg;
     s->rc = reco_build_for_user(&s->ctx);
+    if (s->rc == 0 && reco_build_may_continue(&s->ctx) == 0)
+        s->rc = reco_build_similar_users(&s->ctx);
+    else if (s->rc == 0)
+        s->rc = -1;
     __atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
     return NULL;
 }
 
-reco_build_side_t *reco_build_for_user_start(build_t *main)
+reco_build_side_t *reco_build_side_start(build_t *main)
 {
     reco_build_side_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
@@ -120,12 +124,12 @@ reco_build_side_t *reco_build_for_user_start(build_t *main)
     return s;
 }
 
-void reco_build_for_user_cancel(reco_build_side_t *side)
+void reco_build_side_cancel(reco_build_side_t *side)
 {
     if (side) side->ctx.cancelled = 1;
 }
 
-int reco_build_for_user_join(build_t *main, reco_build_side_t **side)
+int reco_build_side_join(build_t *main, reco_build_side_t **side)
 {
     reco_build_side_t *s = *side;
     /* the main thread keeps the lease alive while the side thread finishes: nobody else renews
@@ -136,9 +140,9 @@ int reco_build_for_user_join(build_t *main, reco_build_side_t **side)
     }
     pthread_join(s->thread, NULL);
     if (s->ctx.summary_len) reco_build_summary(main, "%s", s->ctx.summary);
-    if (s->rc == 0 && s->ctx.notify_version)
-        reco_notifier_send(main->cfg->notifier, main->tenant, s->ctx.notify_model,
-                           s->ctx.notify_version);
+    for (int k = 0; k < s->ctx.n_notify; k++) /* flips are announced even if a later one failed */
+        reco_notifier_send(main->cfg->notifier, main->tenant, s->ctx.notify[k].model,
+                           s->ctx.notify[k].version);
     int rc = s->rc;
     reco_store_destroy(&s->ctx.store);
     free(s);

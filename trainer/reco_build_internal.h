@@ -6,8 +6,10 @@
  *   reco_build_models.c    popular (with its categories), the time windows, trending,
  *                          item-to-item, also-viewed / also-bought, similar-customers, content,
  *                          bought-with
- *   reco_build_for_user.c  for-user (EASE), built on a side thread with its own Redis
- *                          connection while the other models are built and written
+ *   reco_build_for_user.c  for-user (EASE), and the side thread: for-user and then
+ *                          similar-customers (the two longest computations of a large tenant)
+ *                          are built on it, with its own Redis connection, while the main
+ *                          thread builds and writes the others
  *
  * A build_t is one context: the main one holds the lease and renews it; a side context (side
  * = 1) shares the main one's read-only inputs (matrix, table, catalogue, now), has its own
@@ -40,11 +42,14 @@
 typedef struct {
     const reco_build_config_t *cfg;
     const char *tenant;
-    reco_store_t *store;      /* this context's connection: cfg->store, or the side thread's own */
-    int side;                 /* 1: a side context (no lease renewal, see above) */
-    volatile int cancelled;   /* side: the main build failed; stop at the next check */
-    const char *notify_model; /* side: the flip to announce from the main thread (ZeroMQ */
-    int64_t notify_version;   /* sockets are not thread-safe); 0: none */
+    reco_store_t *store;    /* this context's connection: cfg->store, or the side thread's own */
+    int side;               /* 1: a side context (no lease renewal, see above) */
+    volatile int cancelled; /* side: the main build failed; stop at the next check */
+    struct {                /* side: flips to announce from the main thread (ZeroMQ sockets */
+        const char *model;  /* are not thread-safe) */
+        int64_t version;
+    } notify[4];
+    int n_notify;
     reco_lease_t *lease;
     reco_matrix_t *m;
     reco_dataset_stats_t stats;
@@ -104,13 +109,13 @@ int reco_build_bought_with(build_t *b);
 /* reco_build_for_user.c */
 int reco_build_for_user(build_t *b);
 typedef struct reco_build_side reco_build_side_t;
-/* Starts for-user on a side thread (its own connection to cfg->store's address). NULL when it
- * cannot (then the caller builds it inline with reco_build_for_user). */
-reco_build_side_t *reco_build_for_user_start(build_t *main);
+/* Starts the side thread (its own connection to cfg->store's address): for-user, then
+ * similar-customers. NULL when it cannot (then the caller builds both inline). */
+reco_build_side_t *reco_build_side_start(build_t *main);
 /* Waits for the side thread, appends its summary to main's; 0, or -1 if its model failed.
  * Frees the side; *side = NULL. */
-int reco_build_for_user_join(build_t *main, reco_build_side_t **side);
+int reco_build_side_join(build_t *main, reco_build_side_t **side);
 /* Asks the side thread to stop soon (a failed build); safe on NULL. */
-void reco_build_for_user_cancel(reco_build_side_t *side);
+void reco_build_side_cancel(reco_build_side_t *side);
 
 #endif
