@@ -43,6 +43,7 @@ typedef struct {
     long interval, top_k, lease_ms, threads;
     long ease_lambda, ease_max_items, ease_top_k, for_user_list, for_user_min_items;
     long for_user_max_lists;
+    long builds;
     long full_every, cache_events, shrinkage, half_life_days, min_support, max_basket_items;
     long similar_users_top_k, similar_users_max_item_users, content_max_term_items;
     int once;
@@ -167,10 +168,13 @@ static void run_daemon(trainer_t *t)
     reco_info("stopping");
 }
 
-static int run_once(trainer_t *t, const char *tenant)
+static int run_once(trainer_t *t, const char *tenant, long builds)
 {
     if (!tenant) return build_all(t, 1) == 0 ? 0 : 1;
-    return reco_build_tenant(&t->build, tenant) == RECO_BUILD_OK ? 0 : 1;
+    int rc = 0;
+    for (long k = 0; k < builds && rc == 0 && !stop_requested; k++)
+        rc = reco_build_tenant(&t->build, tenant) == RECO_BUILD_OK ? 0 : 1;
+    return rc;
 }
 
 static int parse_options(int argc, char **argv, options_t *o)
@@ -226,6 +230,9 @@ static int parse_options(int argc, char **argv, options_t *o)
         {"for-user-max-lists", "RECO_TRAIN_FOR_USER_MAX_LISTS", RECO_OPT_INT,
          &o->for_user_max_lists, 0, LONG_MAX,
          "for-user: at most this many users get a list, the most active (0: no bound)"},
+        {"builds", "RECO_TRAIN_BUILDS", RECO_OPT_INT, &o->builds, 1, 1000,
+         "with --once --tenant: build N times in this process (the later builds read only the "
+         "events added since: how a running trainer rebuilds; for benchmarks)"},
         {"log-level", "RECO_LOG_LEVEL", RECO_OPT_STRING, &o->log_level, 0, 0,
          "debug, info, warn or error"},
     };
@@ -243,6 +250,10 @@ static int parse_options(int argc, char **argv, options_t *o)
     }
     if (o->tenant && !o->once) {
         fprintf(stderr, "--tenant only applies with --once\n");
+        return 2;
+    }
+    if (o->builds > 1 && !(o->once && o->tenant)) {
+        fprintf(stderr, "--builds only applies with --once --tenant\n");
         return 2;
     }
     return -1;
@@ -270,7 +281,8 @@ int main(int argc, char **argv)
                    .ease_top_k = RECO_EASE_TOP_K_DEFAULT,
                    .for_user_list = RECO_EASE_USER_TOP_N_DEFAULT,
                    .for_user_min_items = RECO_EASE_USER_MIN_ITEMS_DEFAULT,
-                   .for_user_max_lists = RECO_EASE_USER_MAX_LISTS_DEFAULT};
+                   .for_user_max_lists = RECO_EASE_USER_MAX_LISTS_DEFAULT,
+                   .builds = 1};
     int exit_code = parse_options(argc, argv, &o);
     if (exit_code >= 0) return exit_code;
     reco_log_level_t level;
@@ -327,7 +339,7 @@ int main(int argc, char **argv)
               "every %ld builds)",
               owner, o.redis, o.top_k, o.threads, o.lease_ms, o.full_every);
     if (o.once)
-        exit_code = run_once(&t, o.tenant);
+        exit_code = run_once(&t, o.tenant, o.builds);
     else
         run_daemon(&t);
     reco_notifier_destroy(&t.build.notifier);
