@@ -21,7 +21,8 @@
 #   wrk -t THREADS -c CONNECTIONS -d DURATION --latency -s bench/query.lua URL -- ids bench
 # against the bare server and against reco, alternating, ROUNDS times (WARMUP seconds of each
 # first, not counted). Prints the median req/s and p99 of both, the ratio, and the CPU time per
-# request of reco's processes. Aims: ratio >= 0.5, reco p99 < 5 ms.
+# request of reco's processes; then one round of each at light load (LATENCY_CONNECTIONS, 4,
+# one wrk thread) for the latency. Aims: ratio >= 0.5, reco p99 < 5 ms.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -192,6 +193,14 @@ for r in $(seq "$ROUNDS"); do
   grep -hE "Non-2xx|Socket errors" "$TMP/wrk-reco-$r" >&2 || true
 done
 cat "$TMP/wrk-reco-$ROUNDS" >&2
+# Latency at light load: LATENCY_CONNECTIONS connections, one wrk thread, one round each.
+LATENCY_CONNECTIONS=${LATENCY_CONNECTIONS:-4}
+latency_args() { echo -t 1 -c "$LATENCY_CONNECTIONS" --latency -s bench/query.lua "$1" -- "$TMP/ids" "$TENANT"; }
+# shellcheck disable=SC2046
+wrk -d "${DURATION}s" $(latency_args "$BARE_URL") >"$TMP/wrk-bare-light"
+# shellcheck disable=SC2046
+wrk -d "${DURATION}s" $(latency_args "$BASE") >"$TMP/wrk-reco-light"
+
 BARE_RATE=$(for r in $(seq "$ROUNDS"); do rate "$TMP/wrk-bare-$r"; done | median)
 RECO_RATE=$(for r in $(seq "$ROUNDS"); do rate "$TMP/wrk-reco-$r"; done | median)
 BARE_P99=$(for r in $(seq "$ROUNDS"); do p99 "$TMP/wrk-bare-$r"; done | median)
@@ -209,5 +218,7 @@ printf '%-28s %12s %10s\n' "median of $ROUNDS rounds" "req/s" "p99 ms"
 printf '%-28s %12.0f %10s\n' "bare libevent, fixed body" "$BARE_RATE" "$BARE_P99"
 printf '%-28s %12.0f %10s\n' "reco" "$RECO_RATE" "$RECO_P99"
 echo "ratio reco / bare: $RATIO (aim >= 0.5); reco p99 $RECO_P99 ms (aim < 5 ms)"
+printf '%-28s %12.0f %10s\n' "bare, $LATENCY_CONNECTIONS connections" "$(rate "$TMP/wrk-bare-light")" "$(p99 "$TMP/wrk-bare-light")"
+printf '%-28s %12.0f %10s\n' "reco, $LATENCY_CONNECTIONS connections" "$(rate "$TMP/wrk-reco-light")" "$(p99 "$TMP/wrk-reco-light")"
 echo "CPU per reco request: gateway $(us_per_request "$GATEWAY_PID") us, query workers" \
      "$(us_per_request "${QUERY_PIDS[@]}") us, redis $(us_per_request "$REDIS_PID") us"
