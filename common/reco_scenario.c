@@ -300,11 +300,40 @@ static int check_user(const json_t *request, json_t *out, reco_error_t *err)
     return 0;
 }
 
+/* attributes: item attribute names each answer entry gets (as the recommend op's attributes). */
+static int check_attributes(const json_t *request, json_t *out, reco_error_t *err)
+{
+    json_t *names = json_object_get(request, "attributes");
+    if (!names || json_is_null(names)) return 0;
+    json_t *list = json_is_array(names) && json_array_size(names) <= RECO_SCENARIO_ATTRIBUTES_MAX ? json_array() : NULL;
+    for (size_t i = 0; list && i < json_array_size(names); i++) {
+        json_t *v = json_array_get(names, i);
+        if (!json_is_string(v) || json_string_length(v) > RECO_FILTER_NAME_MAX ||
+            !reco_valid_id(json_string_value(v), json_string_length(v))) {
+            json_decref(list);
+            reco_error_set(err, 400, "invalid_field",
+                           "attributes[%zu]: must be a name of 1 to %d bytes without control characters", i,
+                           RECO_FILTER_NAME_MAX);
+            return -1;
+        }
+        int repeated = 0;
+        for (size_t k = 0; k < json_array_size(list) && !repeated; k++)
+            repeated = json_equal(json_array_get(list, k), v);
+        if (!repeated) json_array_append(list, v);
+    }
+    if (!list) {
+        reco_error_set(err, 400, "invalid_field", "attributes: must be an array of at most %d names",
+                       RECO_SCENARIO_ATTRIBUTES_MAX);
+        return -1;
+    }
+    return json_object_set_new(out, "attributes", list);
+}
+
 json_t *reco_scenario_request_normalize(const json_t *request, reco_error_t *err)
 {
     static const char *const fields[] = {"scenario", "user",     "session",  "cookie",
                                          "items",    "item",     "categories", "category",
-                                         "limit",    "filters",  NULL};
+                                         "limit",    "filters",  "attributes", NULL};
     reco_error_clear(err);
     if (!json_is_object(request)) {
         reco_error_set(err, 400, "invalid_body", "request: must be an object");
@@ -326,7 +355,8 @@ json_t *reco_scenario_request_normalize(const json_t *request, reco_error_t *err
         check_list(request, out, "items", "item", RECO_SCENARIO_CONTEXT_MAX, 0, err) != 0 ||
         check_list(request, out, "categories", "category", RECO_SCENARIO_CATEGORIES_MAX, 1,
                    err) != 0 ||
-        check_limit(request, out, 0, err) != 0 || check_filters(request, out, 0, err) != 0) {
+        check_limit(request, out, 0, err) != 0 || check_filters(request, out, 0, err) != 0 ||
+        check_attributes(request, out, err) != 0) {
         if (!err->status) reco_error_set(err, 500, "internal", "out of memory");
         json_decref(out);
         return NULL;

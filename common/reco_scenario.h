@@ -44,6 +44,7 @@
 #define RECO_SCENARIO_CONTEXT_MAX 20    /* context items of one request */
 #define RECO_SCENARIO_CATEGORIES_MAX 10 /* category paths of one request */
 #define RECO_SCENARIO_BULK_MAX 20       /* requests in one bulk call */
+#define RECO_SCENARIO_ATTRIBUTES_MAX 20 /* attribute names of one request */
 #define RECO_SCENARIO_POPULAR_CATEGORY "popular-category"
 
 /* 1..RECO_SCENARIO_ID_MAX of [A-Za-z0-9_-], and not "bulk" (the path of the bulk route). */
@@ -73,7 +74,11 @@ json_t *reco_scenario_normalize(const json_t *body, reco_error_t *err);
  *                characters and without empty segments
  *   limit        1..RECO_SCENARIO_LIMIT_MAX; absent = the scenario's
  *   filters      more TasteHit filters, AND-ed with the scenario's
- * Canonical: {scenario, user?, items: [...], categories: [...], limit?, filters?} with `user`
+ *   attributes   item attribute names (title, categories, created_at, updated_at or any
+ *                attribute), up to RECO_SCENARIO_ATTRIBUTES_MAX, repeats dropped: each answer
+ *                entry gets attributes {name: value or null}, as from the recommend op
+ * Canonical: {scenario, user?, items: [...], categories: [...], limit?, filters?, attributes?}
+ * with `user`
  * set from `session` when only a session was given. */
 json_t *reco_scenario_request_normalize(const json_t *request, reco_error_t *err);
 

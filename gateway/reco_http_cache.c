@@ -137,6 +137,26 @@ static void add_cache_headers(struct evhttp_request *req, const render_ctx_t *ct
              (long long)((expires - now) / 1000));
 }
 
+void reco_http_cache_send(struct evhttp_request *req, const reco_http_cache_t *cache, long default_interval_ms,
+                          int status, json_t *body, int64_t built_ms, int64_t interval_ms)
+{
+    render_ctx_t ctx = {.cache = *cache,
+                        .default_interval_ms = default_interval_ms > 0 ? default_interval_ms
+                                                                       : RECO_CACHE_DEFAULT_INTERVAL_MS};
+    const char *callback = cache->callback[0] ? cache->callback : NULL;
+    char cache_control[64];
+    if (status == 200 && built_ms > 0) {
+        add_cache_headers(req, &ctx, built_ms, interval_ms, cache_control, sizeof cache_control);
+        if (cache->if_modified_since >= 0 && cache->if_modified_since >= built_ms / 1000) {
+            json_decref(body);
+            evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", cache_control);
+            evhttp_send_reply(req, 304, "Not Modified", NULL);
+            return;
+        }
+    }
+    reco_http_send_json_as(req, status, body, callback, status == 200 && built_ms > 0 ? cache_control : NULL);
+}
+
 static void render_cached(struct evhttp_request *req, const reco_reply_t *reply, void *arg)
 {
     render_ctx_t *ctx = arg;
@@ -147,22 +167,10 @@ static void render_cached(struct evhttp_request *req, const reco_reply_t *reply,
                                          reply->error.code[0] ? reply->error.code : "internal", "message",
                                          reply->error.message),
                                callback, NULL);
-        free(ctx);
-        return;
+    } else {
+        reco_http_cache_send(req, &ctx->cache, ctx->default_interval_ms, reply->status, json_incref(reply->body),
+                             body_integer(reply->body, "built_at"), body_integer(reply->body, "interval_ms"));
     }
-    int64_t built_ms = reply->status == 200 ? body_integer(reply->body, "built_at") : 0;
-    char cache_control[64];
-    if (built_ms > 0) {
-        add_cache_headers(req, ctx, built_ms, body_integer(reply->body, "interval_ms"), cache_control,
-                          sizeof cache_control);
-        if (ctx->cache.if_modified_since >= 0 && ctx->cache.if_modified_since >= built_ms / 1000) {
-            evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", cache_control);
-            evhttp_send_reply(req, 304, "Not Modified", NULL);
-            free(ctx);
-            return;
-        }
-    }
-    reco_http_send_json_as(req, reply->status, json_incref(reply->body), callback, built_ms > 0 ? cache_control : NULL);
     free(ctx);
 }
 

@@ -53,6 +53,13 @@ int reco_jsonp_name_valid(const char *name);
  * seen at now_ms: built + interval clamped to [now + 5 min, now + 24 h]. */
 int64_t reco_cache_expires_ms(int64_t built_ms, int64_t interval_ms, int64_t now_ms);
 
+/* Answers a recommendation body (stolen) the way reco_http_forward_cached does: with status 200
+ * and built_ms > 0 the caching headers above (interval_ms 0 = default_interval_ms), or 304 when
+ * If-Modified-Since allows; JSONP when cache names a callback. For dialects that reshape the
+ * worker's reply before sending it. */
+void reco_http_cache_send(struct evhttp_request *req, const reco_http_cache_t *cache, long default_interval_ms,
+                          int status, json_t *body, int64_t built_ms, int64_t interval_ms);
+
 /* reco_http_forward to the query pool, answering with the headers, 304 and JSONP above. */
 void reco_http_forward_cached(reco_gateway_t *gw, struct evhttp_request *req, const char *tenant, const char *op,
                               json_t *args, const reco_http_cache_t *cache);

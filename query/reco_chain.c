@@ -21,6 +21,7 @@
 #include "reco_log.h"
 #include "reco_query_store.h"
 #include "reco_recommend.h"
+#include "reco_recommend_shape.h"
 #include "reco_recommendation_id.h"
 #include "reco_scenario.h"
 #include "reco_scenario_read.h"
@@ -427,6 +428,42 @@ static int run_chain(chain_t *c)
 
 /* ---- the ops ---- */
 
+/* What an answer needs beyond its list: built_at / interval_ms of the newest served version
+ * among the chain's models (the gateway's Last-Modified / Expires), and the attributes the
+ * request asks for, read as the recommend op reads them (reco_shape_reply, on a scratch body so
+ * that its page cursor stays out of the answer). 0, or -1 with c->rep filled. */
+static int complete_answer(chain_t *c, const json_t *request, json_t *body)
+{
+    const char *names[RECO_QUERY_VERSIONS_MAX];
+    reco_model_version_t served[RECO_QUERY_VERSIONS_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_models && n < RECO_QUERY_VERSIONS_MAX; i++)
+        names[n++] = c->models[i].name;
+    if (n > 0 && reco_query_model_versions(c->st, c->tenant, names, n, served, c->rep) != 0) return -1;
+    const reco_model_version_t *newest = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (served[i].built_at_ms > 0 && (!newest || served[i].built_at_ms > newest->built_at_ms))
+            newest = &served[i];
+    reco_reply_cache_fields(body, newest);
+    json_t *attributes = json_object_get(request, "attributes");
+    if (json_array_size(attributes) == 0) return 0;
+    json_t *args = json_pack("{s:s, s:I, s:O}", "model", RECO_MODEL_POPULAR, "limit",
+                             (json_int_t)(c->limit ? c->limit : 1), "attributes", attributes);
+    json_t *scratch = json_pack("{s:O}", "recommendations", json_object_get(body, "recommendations"));
+    reco_recommend_args_t *a = malloc(sizeof *a);
+    reco_error_t err;
+    int rc = args && scratch && a ? 0 : fail_out_of_memory(c->rep);
+    if (rc == 0 && reco_recommend_parse_args(args, a, &err) != 0) {
+        reco_reply_fail(c->rep, err.status, err.code, "%s", err.message);
+        rc = -1;
+    }
+    if (rc == 0) rc = reco_shape_reply(c->st, c->tenant, a, &c->out, scratch, c->rep);
+    free(a);
+    json_decref(scratch);
+    json_decref(args);
+    return rc;
+}
+
 /* Answers one canonical request into rep. */
 static void answer(reco_store_t *store, const char *tenant, const json_t *request, reco_reply_t *rep)
 {
@@ -437,7 +474,9 @@ static void answer(reco_store_t *store, const char *tenant, const json_t *reques
                                         json_object_get(request, "scenario"), "recommendations",
                                         recs, "context_items", c.viewers)
                             : NULL;
-        if (body && reco_recommendation_id_attach(body) == 0)
+        if (body && complete_answer(&c, request, body) != 0)
+            json_decref(body); /* rep says why */
+        else if (body && reco_recommendation_id_attach(body) == 0)
             reco_reply_ok(rep, 200, body);
         else {
             json_decref(body);
