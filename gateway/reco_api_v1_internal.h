@@ -30,6 +30,11 @@ void reco_v1_delete_action(reco_gateway_t *, struct evhttp_request *, const reco
                            char *const *);
 
 /* reco_api_v1_privacy.c: listing, export, deletion and transfer of a user's data */
+/* The events.list args {<field>: id, limit, type?, cursor?} of a listing of the user's or item's
+ * events (field "user" or "item"): id and type checked, `limit` (1..1000, default 100) and
+ * `cursor` read from the query string. NULL after answering 400 naming the field. */
+json_t *reco_v1_events_list_args(struct evhttp_request *req, const reco_path_t *path, const char *field,
+                                 const char *id, const char *type);
 void reco_v1_list_user_events(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *,
                               char *const *);
 void reco_v1_list_item_events(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *,

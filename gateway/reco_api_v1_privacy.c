@@ -17,30 +17,37 @@
 #define LIST_LIMIT_DEFAULT 100
 #define CURSOR_MAX 64
 
-static void list_events(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path, const char *tenant,
-                        const char *field, const char *id)
+json_t *reco_v1_events_list_args(struct evhttp_request *req, const reco_path_t *path, const char *field,
+                                 const char *id, const char *type)
 {
     if (reco_v1_check_id(req, id, field) != 0)
-        return;
+        return NULL;
     long limit = LIST_LIMIT_DEFAULT;
     if (reco_param_long(req, path, "limit", 1, LIST_LIMIT_MAX, &limit) < 0)
-        return;
-    const char *type = reco_path_param(path, "type");
+        return NULL;
     const char *cursor = reco_path_param(path, "cursor");
     if (type && !reco_valid_action_name(type)) {
         reco_http_send_error(req, 400, "invalid_field", "type: not an event type name");
-        return;
+        return NULL;
     }
     if (cursor && (!*cursor || strlen(cursor) > CURSOR_MAX || !reco_valid_id(cursor, strlen(cursor)))) {
         reco_http_send_error(req, 400, "invalid_field", "cursor: pass back the 'next' value of the previous page");
-        return;
+        return NULL;
     }
     json_t *args = json_pack("{s:s, s:I}", field, id, "limit", (json_int_t)limit);
     if (type)
         json_object_set_new(args, "type", json_string(type));
     if (cursor)
         json_object_set_new(args, "cursor", json_string(cursor));
-    reco_http_forward(gw, req, RECO_POOL_QUERY, tenant, "events.list", args, NULL, NULL);
+    return args;
+}
+
+static void list_events(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path, const char *tenant,
+                        const char *field, const char *id)
+{
+    json_t *args = reco_v1_events_list_args(req, path, field, id, reco_path_param(path, "type"));
+    if (args)
+        reco_http_forward(gw, req, RECO_POOL_QUERY, tenant, "events.list", args, NULL, NULL);
 }
 
 void reco_v1_list_user_events(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,

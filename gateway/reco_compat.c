@@ -12,6 +12,7 @@ typedef struct {
 /* One line per dialect. A dialect not written yet is left out (a 404 names the ones served). */
 static const dialect_t DIALECTS[] = {
     {"aegeria", reco_compat_aegeria},
+    {"advisable", reco_compat_advisable},
     {"yoochoose", reco_compat_yoochoose},
     {NULL, NULL},
 };
