@@ -48,7 +48,10 @@
 /* History codes of `contextitems` and the native event types they read. */
 static const struct {
     const char *code, *type;
-} HISTORY[] = {{"CLICK", "view"}, {"BUY", "purchase"}, {"BASKET", "cart"}, {"RATE", "rating"},
+} HISTORY[] = {{"CLICK", "view"},
+               {"BUY", "purchase"},
+               {"BASKET", "cart"},
+               {"RATE", "rating"},
                {"CONSUME", "consume"}};
 #define HISTORY_COUNT (sizeof HISTORY / sizeof HISTORY[0])
 
@@ -91,10 +94,11 @@ static json_t *id_json(const char *id)
 }
 
 /* A worker error, in the callback of a JSONP request. */
-static void send_error_as(struct evhttp_request *req, const yc_call_t *c, int status, const char *code,
-                          const char *message)
+static void send_error_as(struct evhttp_request *req, const yc_call_t *c, int status,
+                          const char *code, const char *message)
 {
-    reco_http_send_json_as(req, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message),
+    reco_http_send_json_as(req, status,
+                           json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message),
                            c->cache.callback[0] ? c->cache.callback : NULL, NULL);
 }
 
@@ -122,7 +126,8 @@ static json_t *attributes_json(const yc_call_t *c, const json_t *values)
         const char *name = json_string_value(json_array_get(c->attributes, i));
         json_t *v = json_object_get(values, name);
         if (!v || json_is_null(v)) continue;
-        json_array_append_new(out, json_pack("{s:s, s:o}", "key", name, "value", attribute_values(v)));
+        json_array_append_new(out,
+                              json_pack("{s:s, s:o}", "key", name, "value", attribute_values(v)));
     }
     return out;
 }
@@ -158,8 +163,10 @@ static const char *closest_category(const yc_call_t *c, const json_t *paths)
             size_t s = common_segments(p, json_string_value(json_array_get(wanted, k)));
             if (s > score) score = s;
         }
-        if (score > best_score) best = p, best_score = score, tie = 0;
-        else if (score == best_score && score > 0) tie = 1;
+        if (score > best_score)
+            best = p, best_score = score, tie = 0;
+        else if (score == best_score && score > 0)
+            tie = 1;
     }
     return tie ? NULL : best;
 }
@@ -169,8 +176,9 @@ static json_t *link(const yc_call_t *c, const char *event, const char *item, con
 {
     char *item_enc = evhttp_uriencode(item, -1, 0);
     char *text = NULL;
-    int n = item_enc ? asprintf(&text, "%s/%s/%s/%ld/%s?scenario=%s%s%s", c->link_base, event, c->user_enc,
-                                c->item_type, item_enc, c->scenario, rid ? "&recommendation=" : "", rid ? rid : "")
+    int n = item_enc ? asprintf(&text, "%s/%s/%s/%ld/%s?scenario=%s%s%s", c->link_base, event,
+                                c->user_enc, c->item_type, item_enc, c->scenario,
+                                rid ? "&recommendation=" : "", rid ? rid : "")
                      : -1;
     free(item_enc);
     json_t *out = n >= 0 ? json_string(text) : NULL;
@@ -186,7 +194,8 @@ static json_t *origin_json(const yc_call_t *c)
     json_t *ids = json_array();
     for (size_t i = 0; ids && i < json_array_size(items); i++)
         json_array_append_new(ids, id_json(json_string_value(json_array_get(items, i))));
-    return json_pack("{s:o, s:I, s:s}", "itemIds", ids, "itemType", (json_int_t)c->item_type, "source", c->source);
+    return json_pack("{s:o, s:I, s:s}", "itemIds", ids, "itemType", (json_int_t)c->item_type,
+                     "source", c->source);
 }
 
 /* One recommendationItems entry from a worker entry {item, score, model, attributes?}. */
@@ -195,17 +204,20 @@ static json_t *recommendation_json(const yc_call_t *c, const json_t *entry, cons
     const char *item = json_string_value(json_object_get(entry, "item"));
     if (!item) return NULL;
     json_t *values = json_object_get(entry, "attributes");
-    json_t *out = json_pack("{s:O, s:I, s:o}", "relevance", json_object_get(entry, "score"), "itemType",
-                            (json_int_t)c->item_type, "itemId", id_json(item));
+    json_t *out = json_pack("{s:O, s:I, s:o}", "relevance", json_object_get(entry, "score"),
+                            "itemType", (json_int_t)c->item_type, "itemId", id_json(item));
     json_t *origin = origin_json(c);
     if (out && origin) json_object_set_new(out, "origin", origin);
-    const char *category = c->recommend_category ? closest_category(c, json_object_get(values, "categories")) : NULL;
+    const char *category =
+        c->recommend_category ? closest_category(c, json_object_get(values, "categories")) : NULL;
     if (out && category) json_object_set_new(out, "category", json_string(category));
     if (out)
         json_object_set_new(out, "links",
-                            json_pack("{s:o?, s:o?}", "clickRecommended", link(c, "clickrecommended", item, rid),
-                                      "rendered", link(c, "rendered", item, rid)));
-    if (out && json_array_size(c->attributes)) json_object_set_new(out, "attributes", attributes_json(c, values));
+                            json_pack("{s:o?, s:o?}", "clickRecommended",
+                                      link(c, "clickrecommended", item, rid), "rendered",
+                                      link(c, "rendered", item, rid)));
+    if (out && json_array_size(c->attributes))
+        json_object_set_new(out, "attributes", attributes_json(c, values));
     return out;
 }
 
@@ -214,14 +226,16 @@ static json_t *answer_json(const yc_call_t *c, const json_t *body)
 {
     const char *rid = json_string_value(json_object_get(body, "recommendation_id"));
     json_t *context = json_array(), *recs = json_array();
-    const json_t *viewers = json_object_get(body, "context_items"), *entries = json_object_get(body, "recommendations");
+    const json_t *viewers = json_object_get(body, "context_items"),
+                 *entries = json_object_get(body, "recommendations");
     for (size_t i = 0; context && i < json_array_size(viewers); i++) {
         const json_t *v = json_array_get(viewers, i);
         const char *item = json_string_value(json_object_get(v, "item"));
         if (item)
-            json_array_append_new(context, json_pack("{s:O, s:I, s:o, s:s}", "viewers", json_object_get(v, "viewers"),
-                                                     "itemType", (json_int_t)c->item_type, "itemId", id_json(item),
-                                                     "sources", c->source));
+            json_array_append_new(context, json_pack("{s:O, s:I, s:o, s:s}", "viewers",
+                                                     json_object_get(v, "viewers"), "itemType",
+                                                     (json_int_t)c->item_type, "itemId",
+                                                     id_json(item), "sources", c->source));
     }
     for (size_t i = 0; recs && i < json_array_size(entries); i++) {
         json_t *one = recommendation_json(c, json_array_get(entries, i), rid);
@@ -245,25 +259,32 @@ static void render_recommendations(struct evhttp_request *req, const reco_reply_
     if (no_context && !reply->error.status &&
         json_array_size(json_object_get(reply->body, "recommendations")) == 0) {
         char message[200];
-        snprintf(message, sizeof message, "contextitems=%s: the user has no %s history, and the scenario has "
-                 "nothing to recommend without context", c->source, c->history_type);
+        snprintf(message, sizeof message,
+                 "contextitems=%s: the user has no %s history, and the scenario has "
+                 "nothing to recommend without context",
+                 c->source, c->history_type);
         send_error_as(req, c, 409, "no_history", message);
     } else if (reply->error.status) {
         /* a history code that found nothing, with a scenario that needs context: Yoochoose's 409 */
-        if (no_context && reply->error.status == 400 && strcmp(reply->error.code, "missing_field") == 0) {
+        if (no_context && reply->error.status == 400 &&
+            strcmp(reply->error.code, "missing_field") == 0) {
             char message[sizeof reply->error.message + 160];
-            snprintf(message, sizeof message, "contextitems=%s: the user has no %s history, and the scenario needs context: %s",
-                     c->source, c->history_type, reply->error.message);
+            snprintf(
+                message, sizeof message,
+                "contextitems=%s: the user has no %s history, and the scenario needs context: %s",
+                c->source, c->history_type, reply->error.message);
             send_error_as(req, c, 409, "no_history", message);
         } else {
-            send_error_as(req, c, reply->error.status, reply->error.code[0] ? reply->error.code : "internal",
+            send_error_as(req, c, reply->error.status,
+                          reply->error.code[0] ? reply->error.code : "internal",
                           reply->error.message);
         }
     } else {
         json_t *body = answer_json(c, reply->body);
         if (body)
             reco_http_cache_send(req, &c->cache, c->gw->default_interval_ms, reply->status, body,
-                                 body_ms(reply->body, "built_at"), body_ms(reply->body, "interval_ms"));
+                                 body_ms(reply->body, "built_at"),
+                                 body_ms(reply->body, "interval_ms"));
         else
             reco_http_send_error(req, 500, "internal", "out of memory");
     }
@@ -285,17 +306,21 @@ static void forward_recommendations(struct evhttp_request *req, yc_call_t *c)
         call_free(c);
 }
 
-/* The reply of events.list for a history code: its distinct items, newest first, are the context. */
+/* The reply of events.list for a history code: its distinct items, newest first, are the context.
+ */
 static void render_history(struct evhttp_request *req, const reco_reply_t *reply, void *arg)
 {
     yc_call_t *c = arg;
     if (reply->error.status) {
-        reco_http_send_reco_error(req, &reply->error);
+        send_error_as(req, c, reply->error.status,
+                      reply->error.code[0] ? reply->error.code : "internal", reply->error.message);
         call_free(c);
         return;
     }
     json_t *items = json_array(), *events = json_object_get(reply->body, "events");
-    for (size_t i = 0; items && i < json_array_size(events) && json_array_size(items) < RECO_SCENARIO_CONTEXT_MAX; i++) {
+    for (size_t i = 0;
+         items && i < json_array_size(events) && json_array_size(items) < RECO_SCENARIO_CONTEXT_MAX;
+         i++) {
         json_t *item = json_object_get(json_array_get(events, i), "item");
         int seen = !json_is_string(item);
         for (size_t k = 0; !seen && k < json_array_size(items); k++)
@@ -310,8 +335,8 @@ static void render_history(struct evhttp_request *req, const reco_reply_t *reply
 
 /* Appends the comma-separated values of every query parameter `name` to list (repeats dropped).
  * check: a value's test. -1 after answering 400 naming the parameter. */
-static int comma_values(struct evhttp_request *req, const reco_path_t *path, const char *name, json_t *list,
-                        size_t max, int (*check)(const char *), const char *what)
+static int comma_values(struct evhttp_request *req, const reco_path_t *path, const char *name,
+                        json_t *list, size_t max, int (*check)(const char *), const char *what)
 {
     struct evkeyval *kv;
     TAILQ_FOREACH(kv, &path->query, next)
@@ -323,7 +348,8 @@ static int comma_values(struct evhttp_request *req, const reco_path_t *path, con
             json_t *v = one && check(one) ? json_string(one) : NULL;
             free(one);
             if (!v) {
-                reco_http_send_error(req, 400, "invalid_field", "%s: each comma-separated value must be %s", name, what);
+                reco_http_send_error(req, 400, "invalid_field",
+                                     "%s: each comma-separated value must be %s", name, what);
                 return -1;
             }
             int repeated = 0;
@@ -331,11 +357,14 @@ static int comma_values(struct evhttp_request *req, const reco_path_t *path, con
                 repeated = json_equal(json_array_get(list, i), v);
             if (!repeated && json_array_size(list) == max) {
                 json_decref(v);
-                reco_http_send_error(req, 400, "invalid_field", "%s: at most %zu values", name, max);
+                reco_http_send_error(req, 400, "invalid_field", "%s: at most %zu values", name,
+                                     max);
                 return -1;
             }
-            if (repeated) json_decref(v);
-            else json_array_append_new(list, v);
+            if (repeated)
+                json_decref(v);
+            else
+                json_array_append_new(list, v);
             if (p[len] == '\0') break;
             p += len + 1;
         }
@@ -366,9 +395,11 @@ static int parse_context(struct evhttp_request *req, const reco_path_t *path, yc
             return 0;
         }
     if (comma_values(req, path, "contextitems", items, RECO_SCENARIO_CONTEXT_MAX, valid_item,
-                     "an item id (1 to 256 bytes of UTF-8), or the whole value one history code of CLICK, BUY, "
+                     "an item id (1 to 256 bytes of UTF-8), or the whole value one history code of "
+                     "CLICK, BUY, "
                      "BASKET, RATE, CONSUME") != 0 ||
-        comma_values(req, path, "itemid", items, RECO_SCENARIO_CONTEXT_MAX, valid_item, "an item id") != 0)
+        comma_values(req, path, "itemid", items, RECO_SCENARIO_CONTEXT_MAX, valid_item,
+                     "an item id") != 0)
         return -1;
     return 0;
 }
@@ -385,8 +416,10 @@ static int parse_categories(struct evhttp_request *req, const reco_path_t *path,
         if (strcmp(kv->key, "categorypath") != 0) continue;
         const char *p = kv->value;
         size_t len = strlen(p);
-        while (*p == '/') p++, len--;
-        while (len > 0 && p[len - 1] == '/') len--;
+        while (*p == '/')
+            p++, len--;
+        while (len > 0 && p[len - 1] == '/')
+            len--;
         if (len == 0) continue;
         if (json_array_size(list) == RECO_SCENARIO_CATEGORIES_MAX) {
             reco_http_send_error(req, 400, "invalid_field", "categorypath: at most %d paths",
@@ -397,7 +430,8 @@ static int parse_categories(struct evhttp_request *req, const reco_path_t *path,
         if (!text || !reco_valid_id(p, len) || memmem(p, len, "//", 2)) {
             json_decref(text);
             reco_http_send_error(req, 400, "invalid_field",
-                                 "categorypath: must be categories joined by '/' (\"Women/Shirts\"), without empty ones");
+                                 "categorypath: must be categories joined by '/' "
+                                 "(\"Women/Shirts\"), without empty ones");
             return -1;
         }
         json_array_append_new(list, text);
@@ -411,23 +445,27 @@ static int parse_options(struct evhttp_request *req, const reco_path_t *path, yc
     long numrecs = YC_NUMRECS_DEFAULT;
     int use_context_categories = 0;
     json_t *user_attributes = json_array();
-    int rc = reco_param_long(req, path, "numrecs", 1, YC_NUMRECS_MAX, &numrecs) < 0 ||
-                     reco_param_long(req, path, "outputtypeid", 1, YC_ITEM_TYPE_MAX, &c->item_type) < 0 ||
-                     reco_param_bool(req, path, "usecontextcategorypath", &use_context_categories) < 0 ||
-                     reco_param_bool(req, path, "recommendCategory", &c->recommend_category) < 0 ||
-                     parse_categories(req, path, c->request) != 0 ||
-                     comma_values(req, path, "attribute", c->attributes, YC_ATTRIBUTES_MAX, valid_name,
-                                  "an attribute name of 1 to 64 bytes") != 0 ||
-                     comma_values(req, path, "userattribute", user_attributes, YC_ATTRIBUTES_MAX, valid_name,
-                                  "a user attribute name of 1 to 64 bytes") != 0
-                 ? -1
-                 : 0;
-    json_decref(user_attributes); /* accepted and checked; no native op weighs user attributes yet */
+    int rc =
+        reco_param_long(req, path, "numrecs", 1, YC_NUMRECS_MAX, &numrecs) < 0 ||
+                reco_param_long(req, path, "outputtypeid", 1, YC_ITEM_TYPE_MAX, &c->item_type) <
+                    0 ||
+                reco_param_bool(req, path, "usecontextcategorypath", &use_context_categories) < 0 ||
+                reco_param_bool(req, path, "recommendCategory", &c->recommend_category) < 0 ||
+                parse_categories(req, path, c->request) != 0 ||
+                comma_values(req, path, "attribute", c->attributes, YC_ATTRIBUTES_MAX, valid_name,
+                             "an attribute name of 1 to 64 bytes") != 0 ||
+                comma_values(req, path, "userattribute", user_attributes, YC_ATTRIBUTES_MAX,
+                             valid_name, "a user attribute name of 1 to 64 bytes") != 0
+            ? -1
+            : 0;
+    json_decref(
+        user_attributes); /* accepted and checked; no native op weighs user attributes yet */
     if (rc != 0) return -1;
     json_object_set_new(c->request, "limit", json_integer(numrecs));
     /* the worker reads the attributes asked for, and the categories recommendCategory needs */
     json_t *names = json_copy(c->attributes);
-    if (names && c->recommend_category && json_array_size(json_object_get(c->request, "categories"))) {
+    if (names && c->recommend_category &&
+        json_array_size(json_object_get(c->request, "categories"))) {
         int listed = 0;
         for (size_t i = 0; i < json_array_size(names) && !listed; i++)
             listed = strcmp(json_string_value(json_array_get(names, i)), "categories") == 0;
@@ -435,15 +473,19 @@ static int parse_options(struct evhttp_request *req, const reco_path_t *path, yc
     }
     if (json_array_size(names) > YC_ATTRIBUTES_MAX) {
         json_decref(names);
-        reco_http_send_error(req, 400, "invalid_field",
-                             "attribute: at most %d names with recommendCategory=true (it reads the categories too)",
-                             YC_ATTRIBUTES_MAX - 1);
+        reco_http_send_error(
+            req, 400, "invalid_field",
+            "attribute: at most %d names with recommendCategory=true (it reads the categories too)",
+            YC_ATTRIBUTES_MAX - 1);
         return -1;
     }
-    if (json_array_size(names)) json_object_set_new(c->request, "attributes", names);
-    else json_decref(names);
+    if (json_array_size(names))
+        json_object_set_new(c->request, "attributes", names);
+    else
+        json_decref(names);
     /* the context items' own paths: the chain reads them when the request names none */
-    if (use_context_categories && (c->history_type || json_array_size(json_object_get(c->request, "items"))))
+    if (use_context_categories &&
+        (c->history_type || json_array_size(json_object_get(c->request, "items"))))
         json_array_clear(json_object_get(c->request, "categories"));
     return 0;
 }
@@ -457,7 +499,9 @@ static char *link_base(struct evhttp_request *req, const char *customer)
     for (const char *p = host; ok && *p; p++)
         ok = isalnum((unsigned char)*p) || strchr(".-:[]", *p);
     char *enc = evhttp_uriencode(customer, -1, 0), *out = NULL;
-    if (enc && asprintf(&out, "%s%s/compat/yoochoose/api/%s", ok ? "//" : "", ok ? host : "", enc) < 0) out = NULL;
+    if (enc &&
+        asprintf(&out, "%s%s/compat/yoochoose/api/%s", ok ? "//" : "", ok ? host : "", enc) < 0)
+        out = NULL;
     free(enc);
     return out;
 }
@@ -470,7 +514,8 @@ static int parse_scenario(struct evhttp_request *req, const char *seg, yc_call_t
     size_t len = dot ? (size_t)(dot - seg) : strlen(seg);
     if (strcmp(ext, "json") != 0 && strcmp(ext, "jsonp") != 0) {
         reco_http_send_error(req, 400, "invalid_field",
-                             "extension: the scenario must end in .json or .jsonp (xml is deprecated and not served)");
+                             "extension: the scenario must end in .json or .jsonp (xml is "
+                             "deprecated and not served)");
         return -1;
     }
     *jsonp = strcmp(ext, "jsonp") == 0;
@@ -478,34 +523,38 @@ static int parse_scenario(struct evhttp_request *req, const char *seg, yc_call_t
     c->scenario[len < sizeof c->scenario ? len : 0] = '\0';
     if (!reco_valid_scenario_id(c->scenario)) {
         reco_http_send_error(req, 400, "invalid_field",
-                             "scenarioid: must be 1 to %d characters of A-Z, a-z, 0-9, _ and -", RECO_SCENARIO_ID_MAX);
+                             "scenarioid: must be 1 to %d characters of A-Z, a-z, 0-9, _ and -",
+                             RECO_SCENARIO_ID_MAX);
         return -1;
     }
     return 0;
 }
 
 /* The recommendation route; segs: customer, user, "scenario.ext". */
-static void get_recommendations(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,
-                                char *const *segs)
+static void get_recommendations(reco_gateway_t *gw, struct evhttp_request *req,
+                                const reco_path_t *path, char *const *segs)
 {
     if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
         reco_http_send_method_not_allowed(req, "GET");
         return;
     }
     if (!reco_valid_tenant(segs[0])) {
-        reco_http_send_error(req, 400, "invalid_field", "customerid: must be 1 to %d characters of A-Z, a-z, 0-9, _ and -",
+        reco_http_send_error(req, 400, "invalid_field",
+                             "customerid: must be 1 to %d characters of A-Z, a-z, 0-9, _ and -",
                              RECO_TENANT_MAX);
         return;
     }
     if (!reco_valid_id(segs[1], strlen(segs[1]))) {
-        reco_http_send_error(req, 400, "invalid_field", "userid: must be 1 to %d bytes of UTF-8 without control characters",
+        reco_http_send_error(req, 400, "invalid_field",
+                             "userid: must be 1 to %d bytes of UTF-8 without control characters",
                              RECO_ID_MAX);
         return;
     }
     yc_call_t *c = calloc(1, sizeof *c);
     int jsonp = 0;
     if (!c || !(c->request = json_object()) || !(c->attributes = json_array()) ||
-        !(c->link_base = link_base(req, segs[0])) || !(c->user_enc = evhttp_uriencode(segs[1], -1, 0))) {
+        !(c->link_base = link_base(req, segs[0])) ||
+        !(c->user_enc = evhttp_uriencode(segs[1], -1, 0))) {
         call_free(c);
         reco_http_send_error(req, 500, "internal", "out of memory");
         return;
@@ -519,16 +568,20 @@ static void get_recommendations(reco_gateway_t *gw, struct evhttp_request *req, 
         call_free(c);
         return;
     }
-    if (!jsonp) c->cache.callback[0] = '\0';
-    else if (!c->cache.callback[0]) snprintf(c->cache.callback, sizeof c->cache.callback, "jsonpCallback");
+    if (!jsonp)
+        c->cache.callback[0] = '\0';
+    else if (!c->cache.callback[0])
+        snprintf(c->cache.callback, sizeof c->cache.callback, "jsonpCallback");
     json_object_set_new(c->request, "scenario", json_string(c->scenario));
     json_object_set_new(c->request, "user", json_string(segs[1]));
     if (!c->history_type) {
         forward_recommendations(req, c);
         return;
     }
-    json_t *args = json_pack("{s:s, s:s, s:i}", "user", segs[1], "type", c->history_type, "limit", YC_HISTORY_EVENTS);
-    if (reco_http_forward(gw, req, RECO_POOL_QUERY, c->tenant, "events.list", args, render_history, c) != 0)
+    json_t *args = json_pack("{s:s, s:s, s:i}", "user", segs[1], "type", c->history_type, "limit",
+                             YC_HISTORY_EVENTS);
+    if (reco_http_forward(gw, req, RECO_POOL_QUERY, c->tenant, "events.list", args, render_history,
+                          c) != 0)
         call_free(c);
 }
 
@@ -537,14 +590,16 @@ static void get_recommendations(reco_gateway_t *gw, struct evhttp_request *req, 
 static int ends_with_format(const char *seg)
 {
     const char *dot = strrchr(seg, '.');
-    return dot && (strcmp(dot, ".json") == 0 || strcmp(dot, ".jsonp") == 0 || strcmp(dot, ".xml") == 0);
+    return dot &&
+           (strcmp(dot, ".json") == 0 || strcmp(dot, ".jsonp") == 0 || strcmp(dot, ".xml") == 0);
 }
 
 void reco_compat_yoochoose(reco_gateway_t *gw, struct evhttp_request *req, reco_path_t *path)
 {
     const char *uri = evhttp_request_get_uri(req);
     if (uri && strlen(uri) > YC_URI_MAX) {
-        reco_http_send_error(req, 414, "uri_too_long", "request URI: %zu bytes is over the limit of %d", strlen(uri),
+        reco_http_send_error(req, 414, "uri_too_long",
+                             "request URI: %zu bytes is over the limit of %d", strlen(uri),
                              YC_URI_MAX);
         return;
     }
@@ -560,7 +615,8 @@ void reco_compat_yoochoose(reco_gateway_t *gw, struct evhttp_request *req, reco_
         reco_yoochoose_event(gw, req, path, s + 1, n - 1);
     else
         reco_http_send_error(req, 404, "not_found",
-                             "no such Yoochoose resource: %s (served: /api/v2/{customerid}/{userid}/{scenarioid}.json, "
+                             "no such Yoochoose resource: %s (served: "
+                             "/api/v2/{customerid}/{userid}/{scenarioid}.json, "
                              "/api/{customerid}/{event}/{userid}/{itemtypeid}/{itemid})",
                              uri ? uri : "");
 }

@@ -5,13 +5,14 @@
  *
  *   event             native event (events.add)                      query parameters
  *   click             view                                           categorypath → properties
- *   buy               purchase; quantity, price                      quantity (default 1), fullprice
- *                                                                    ("2.50EUR": price 2.5, currency)
- *   basket            cart
- *   rate              rating, value = rating / 20 (0..100 → 0..5)    rating (required)
- *   consume           custom action "consume"                        percentage → properties
- *   clickrecommended  click, recommendation = the answer's id        scenario (required), recommendation
- *   rendered          custom action "rendered", one event per item   scenario, recommendation
+ *   buy               purchase; quantity, price                      quantity (default 1),
+ * fullprice
+ *                                                                    ("2.50EUR": price 2.5,
+ * currency) basket            cart rate              rating, value = rating / 20 (0..100 → 0..5)
+ * rating (required) consume           custom action "consume"                        percentage →
+ * properties clickrecommended  click, recommendation = the answer's id        scenario (required),
+ * recommendation rendered          custom action "rendered", one event per item   scenario,
+ * recommendation
  *                     ({itemid} may be a comma-separated list)
  *   login             users.transfer {from: source, to: target}: the anonymous visitor's events
  *                     move to the account, as the native transfer route does by default
@@ -75,7 +76,8 @@ static int fill_click(struct evhttp_request *req, const reco_path_t *path, json_
 {
     (void)req;
     const char *categorypath = reco_path_param(path, "categorypath");
-    if (categorypath && *categorypath) set_property(event, "categorypath", json_string(categorypath));
+    if (categorypath && *categorypath)
+        set_property(event, "categorypath", json_string(categorypath));
     return 0;
 }
 
@@ -90,14 +92,15 @@ static int fill_buy(struct evhttp_request *req, const reco_path_t *path, json_t 
     char *end = NULL;
     double price = strtod(fullprice, &end);
     size_t currency = strlen(end);
-    int ok = end != fullprice && isfinite(price) && price >= 0 && fullprice[0] >= '0' && fullprice[0] <= '9' &&
-             (currency == 0 || currency == YC_CURRENCY_MAX);
+    int ok = end != fullprice && isfinite(price) && price >= 0 && fullprice[0] >= '0' &&
+             fullprice[0] <= '9' && (currency == 0 || currency == YC_CURRENCY_MAX);
     for (size_t i = 0; ok && i < currency; i++)
         ok = end[i] >= 'A' && end[i] <= 'Z';
     if (!ok) {
-        reco_http_send_error(req, 400, "invalid_field",
-                             "fullprice: must be a price with a decimal point and an ISO 4217 currency code, e.g. "
-                             "2.50EUR");
+        reco_http_send_error(
+            req, 400, "invalid_field",
+            "fullprice: must be a price with a decimal point and an ISO 4217 currency code, e.g. "
+            "2.50EUR");
         return -1;
     }
     json_object_set_new(event, "price", json_real(price));
@@ -111,7 +114,8 @@ static int fill_rate(struct evhttp_request *req, const reco_path_t *path, json_t
     int found = reco_param_long(req, path, "rating", 0, 100, &rating);
     if (found < 0) return -1;
     if (found == 0) {
-        reco_http_send_error(req, 400, "missing_field", "rating: required, a whole number from 0 to 100");
+        reco_http_send_error(req, 400, "missing_field",
+                             "rating: required, a whole number from 0 to 100");
         return -1;
     }
     json_object_set_new(event, "value", json_real((double)rating / 20.0));
@@ -128,17 +132,20 @@ static int fill_consume(struct evhttp_request *req, const reco_path_t *path, jso
 }
 
 /* scenario (required when required != 0) and the recommendation id of the answer. */
-static int fill_recommended(struct evhttp_request *req, const reco_path_t *path, json_t *event, int required)
+static int fill_recommended(struct evhttp_request *req, const reco_path_t *path, json_t *event,
+                            int required)
 {
     const char *scenario = reco_path_param(path, "scenario");
     const char *rid = reco_path_param(path, "recommendation");
     if ((required && !scenario) || (scenario && !reco_valid_id(scenario, strlen(scenario)))) {
         reco_http_send_error(req, 400, scenario ? "invalid_field" : "missing_field",
-                             "scenario: %sthe scenario id the recommendation came from", required ? "required, " : "");
+                             "scenario: %sthe scenario id the recommendation came from",
+                             required ? "required, " : "");
         return -1;
     }
     if (rid && !reco_valid_id(rid, strlen(rid))) {
-        reco_http_send_error(req, 400, "invalid_field", "recommendation: must be the recommendation id of the answer");
+        reco_http_send_error(req, 400, "invalid_field",
+                             "recommendation: must be the recommendation id of the answer");
         return -1;
     }
     if (scenario) set_property(event, "scenario", json_string(scenario));
@@ -191,11 +198,13 @@ static void render_action(struct evhttp_request *req, const reco_reply_t *reply,
 static void render_events(struct evhttp_request *req, const reco_reply_t *reply, void *arg)
 {
     event_call_t *c = arg;
-    int unregistered = reply->error.status == 400 && strcmp(reply->error.code, "unknown_event_type") == 0;
+    int unregistered =
+        reply->error.status == 400 && strcmp(reply->error.code, "unknown_event_type") == 0;
     if (unregistered && c->kind->weight >= 0 && !c->registered) {
         c->registered = 1;
         json_t *args = json_pack("{s:s, s:f}", "name", c->kind->type, "weight", c->kind->weight);
-        if (reco_http_forward(c->gw, req, RECO_POOL_INGEST, c->tenant, "actions.put", args, render_action, c) != 0)
+        if (reco_http_forward(c->gw, req, RECO_POOL_INGEST, c->tenant, "actions.put", args,
+                              render_action, c) != 0)
             call_free(c);
         return;
     }
@@ -213,7 +222,8 @@ static void send_events(struct evhttp_request *req, event_call_t *c)
     if (!args) {
         reco_http_send_error(req, 500, "internal", "out of memory");
         call_free(c);
-    } else if (reco_http_forward(c->gw, req, RECO_POOL_INGEST, c->tenant, "events.add", args, render_events, c) != 0) {
+    } else if (reco_http_forward(c->gw, req, RECO_POOL_INGEST, c->tenant, "events.add", args,
+                                 render_events, c) != 0) {
         call_free(c);
     }
 }
@@ -222,22 +232,24 @@ static void send_events(struct evhttp_request *req, event_call_t *c)
 
 /* The events of one tracking request, canonical; NULL after answering 400. segs: customer,
  * event, user, itemtypeid, itemid(s). */
-static json_t *build_events(struct evhttp_request *req, const reco_path_t *path, const event_kind_t *kind,
-                            char *const *segs)
+static json_t *build_events(struct evhttp_request *req, const reco_path_t *path,
+                            const event_kind_t *kind, char *const *segs)
 {
     long item_type = 0;
     if (!reco_valid_id(segs[2], strlen(segs[2]))) {
-        reco_http_send_error(req, 400, "invalid_field", "userid: must be 1 to %d bytes of UTF-8 without control characters",
+        reco_http_send_error(req, 400, "invalid_field",
+                             "userid: must be 1 to %d bytes of UTF-8 without control characters",
                              RECO_ID_MAX);
         return NULL;
     }
     if (reco_parse_long(segs[3], 1, YC_ITEM_TYPE_MAX, &item_type) != 0) {
-        reco_http_send_error(req, 400, "invalid_field", "itemtypeid: must be a whole number from 1 to %ld",
-                             YC_ITEM_TYPE_MAX);
+        reco_http_send_error(req, 400, "invalid_field",
+                             "itemtypeid: must be a whole number from 1 to %ld", YC_ITEM_TYPE_MAX);
         return NULL;
     }
-    json_t *events = json_array(), *model = json_pack("{s:s, s:s, s:{s:I}}", "user", segs[2], "type", kind->type,
-                                                      "properties", "itemtype", (json_int_t)item_type);
+    json_t *events = json_array(),
+           *model = json_pack("{s:s, s:s, s:{s:I}}", "user", segs[2], "type", kind->type,
+                              "properties", "itemtype", (json_int_t)item_type);
     if (!events || !model || (kind->fill && kind->fill(req, path, model) != 0)) {
         if (!events || !model) reco_http_send_error(req, 500, "internal", "out of memory");
         json_decref(events), json_decref(model);
@@ -258,20 +270,22 @@ static json_t *build_events(struct evhttp_request *req, const reco_path_t *path,
     json_t *canonical = ok ? reco_events_normalize(events, reco_now_ms(), NULL, NULL, &err) : NULL;
     json_decref(events);
     if (!ok)
-        reco_http_send_error(req, 400, "invalid_field", "itemid: must be %s of 1 to %d bytes of UTF-8",
-                             kind->several_items ? "1 to 100 comma-separated item ids" : "an item id", RECO_ID_MAX);
+        reco_http_send_error(
+            req, 400, "invalid_field", "itemid: must be %s of 1 to %d bytes of UTF-8",
+            kind->several_items ? "1 to 100 comma-separated item ids" : "an item id", RECO_ID_MAX);
     else if (!canonical)
         reco_http_send_reco_error(req, &err);
     return canonical;
 }
 
-static void post_login(reco_gateway_t *gw, struct evhttp_request *req, const char *tenant, const char *from,
-                       const char *to)
+static void post_login(reco_gateway_t *gw, struct evhttp_request *req, const char *tenant,
+                       const char *from, const char *to)
 {
     if (!reco_valid_id(from, strlen(from)) || !reco_valid_id(to, strlen(to))) {
         reco_http_send_error(req, 400, "invalid_field",
                              "%s: must be 1 to %d bytes of UTF-8 without control characters",
-                             reco_valid_id(from, strlen(from)) ? "targetuserid" : "sourceuserid", RECO_ID_MAX);
+                             reco_valid_id(from, strlen(from)) ? "targetuserid" : "sourceuserid",
+                             RECO_ID_MAX);
         return;
     }
     if (strcmp(from, to) == 0) { /* already the same user: nothing to correlate */
@@ -288,12 +302,13 @@ static void post_login(reco_gateway_t *gw, struct evhttp_request *req, const cha
     c->kind = &login;
     snprintf(c->tenant, sizeof c->tenant, "%s", tenant);
     json_t *args = json_pack("{s:s, s:s, s:b}", "from", from, "to", to, "keep", 0);
-    if (reco_http_forward(gw, req, RECO_POOL_INGEST, tenant, "users.transfer", args, render_events, c) != 0)
+    if (reco_http_forward(gw, req, RECO_POOL_INGEST, tenant, "users.transfer", args, render_events,
+                          c) != 0)
         call_free(c);
 }
 
-void reco_yoochoose_event(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path, char *const *segs,
-                          int n)
+void reco_yoochoose_event(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,
+                          char *const *segs, int n)
 {
     enum evhttp_cmd_type method = evhttp_request_get_command(req);
     if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_POST) {
@@ -305,14 +320,16 @@ void reco_yoochoose_event(reco_gateway_t *gw, struct evhttp_request *req, const 
         if (strcmp(segs[1], EVENTS[i].code) == 0) kind = &EVENTS[i];
     int login = n >= 2 && strcmp(segs[1], "login") == 0;
     if ((!kind && !login) || (kind && n != 5) || (login && n != 4)) {
-        reco_http_send_error(req, 404, "not_found",
-                             "no such Yoochoose event: served are /api/{customerid}/{click|buy|basket|rate|consume|"
-                             "clickrecommended|rendered}/{userid}/{itemtypeid}/{itemid} and "
-                             "/api/{customerid}/login/{sourceuserid}/{targetuserid}");
+        reco_http_send_error(
+            req, 404, "not_found",
+            "no such Yoochoose event: served are /api/{customerid}/{click|buy|basket|rate|consume|"
+            "clickrecommended|rendered}/{userid}/{itemtypeid}/{itemid} and "
+            "/api/{customerid}/login/{sourceuserid}/{targetuserid}");
         return;
     }
     if (!reco_valid_tenant(segs[0])) {
-        reco_http_send_error(req, 400, "invalid_field", "customerid: must be 1 to %d characters of A-Z, a-z, 0-9, _ and -",
+        reco_http_send_error(req, 400, "invalid_field",
+                             "customerid: must be 1 to %d characters of A-Z, a-z, 0-9, _ and -",
                              RECO_TENANT_MAX);
         return;
     }

@@ -8,7 +8,7 @@
 
 /* Handles GET or POST /compat/yoochoose/api/{customerid}/{event}/...; segs[0..n) are the
  * segments after "api" (customerid first). Always answers the request. */
-void reco_yoochoose_event(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path, char *const *segs,
-                          int n);
+void reco_yoochoose_event(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,
+                          char *const *segs, int n);
 
 #endif
