@@ -14,6 +14,7 @@ static const dialect_t DIALECTS[] = {
     {"aegeria", reco_compat_aegeria},
     {"advisable", reco_compat_advisable},
     {"yoochoose", reco_compat_yoochoose},
+    {"gravity", reco_compat_gravity},
     {NULL, NULL},
 };
 
