@@ -382,6 +382,20 @@ static int valid_name(const char *name)
     return strlen(name) <= YC_NAME_MAX && reco_valid_id(name, strlen(name));
 }
 
+/* 1 if id is a history code (any case). */
+static int is_history_code(const char *id)
+{
+    for (size_t i = 0; i < HISTORY_COUNT; i++)
+        if (strcasecmp(id, HISTORY[i].code) == 0) return 1;
+    return 0;
+}
+
+/* An item id that is not a history code: a code stands alone in contextitems. */
+static int valid_context_item(const char *id)
+{
+    return valid_item(id) && !is_history_code(id);
+}
+
 /* contextitems (and the deprecated itemid): ids, or one history code. */
 static int parse_context(struct evhttp_request *req, const reco_path_t *path, yc_call_t *c)
 {
@@ -394,10 +408,10 @@ static int parse_context(struct evhttp_request *req, const reco_path_t *path, yc
             c->history_type = HISTORY[i].type;
             return 0;
         }
-    if (comma_values(req, path, "contextitems", items, RECO_SCENARIO_CONTEXT_MAX, valid_item,
-                     "an item id (1 to 256 bytes of UTF-8), or the whole value one history code of "
-                     "CLICK, BUY, "
-                     "BASKET, RATE, CONSUME") != 0 ||
+    if (comma_values(req, path, "contextitems", items, RECO_SCENARIO_CONTEXT_MAX,
+                     valid_context_item,
+                     "an item id (1 to 256 bytes of UTF-8), or the whole value one history code "
+                     "of CLICK, BUY, BASKET, RATE, CONSUME") != 0 ||
         comma_values(req, path, "itemid", items, RECO_SCENARIO_CONTEXT_MAX, valid_item,
                      "an item id") != 0)
         return -1;

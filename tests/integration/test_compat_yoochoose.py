@@ -264,7 +264,8 @@ class Yoochoose(ClusterTestCase):
         self.assertEqual(self.get("/api/v2/0000/u1/personal.json")[0], 200)
         # 400: wrongly formatted requests name the parameter
         for query, field in (("numrecs=0", "numrecs"), ("numrecs=51", "numrecs"), ("numrecs=ten", "numrecs"),
-                             ("contextitems=1,,2", "contextitems"), ("outputtypeid=0", "outputtypeid"),
+                             ("contextitems=1,,2", "contextitems"), ("contextitems=CLICK,BUY", "contextitems"),
+                             ("contextitems=123,click", "contextitems"), ("outputtypeid=0", "outputtypeid"),
                              ("usecontextcategorypath=maybe", "usecontextcategorypath"),
                              ("recommendCategory=2", "recommendCategory"), ("categorypath=a%2F%2Fb", "categorypath"),
                              ("contextitems=" + ",".join(str(i) for i in range(21)), "contextitems"),
