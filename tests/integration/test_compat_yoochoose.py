@@ -367,6 +367,20 @@ class Yoochoose(ClusterTestCase):
         self.assertEqual(self.cluster.http("GET", link[len("//127.0.0.1:%d" % port):])[0], 204)
         self.assertEqual([e["type"] for e in self.user_events(urllib.parse.quote(odd, safe=""))], ["click"])
 
+    def test_tracked_events_train_the_models(self):
+        """Clicks sent in Yoochoose's tracking style are the models' input: after a rebuild, the
+        items clicked together recommend each other, through the dialect and the native route."""
+        for n in range(5):
+            self.track("/api/0000/click/pair.user%d/1/900" % n)
+            self.track("/api/0000/click/pair.user%d/1/901" % n)
+        rc, out = self.cluster.run_trainer_once(T)
+        self.assertEqual(rc, 0, out)
+        body = self.assertStatus(self.get("/api/v2/0000/asker/itemonly.json?contextitems=900"), 200)
+        self.assertEqual(ids(body)[0], 901)
+        self.assertEqual(body["contextItems"][0]["viewers"], 5)
+        native = self.native("itemonly", user="asker", items=["900"])
+        self.assertEqual(ids(body), [as_id(r["item"]) for r in native["recommendations"]])
+
     def test_tracking_errors(self):
         for path, status, field in (
                 ("/api/0000/clickrecommended/u/1/155", 400, "scenario"),
