@@ -17,12 +17,12 @@
  * seed prints it; the query's userId / cookieId apply to requests that name none.
  *
  * The answer {recommendationId, items: [{itemId, title, itemType, hidden, fromDate, toDate,
- * nameValues}], itemIds, predictionValues} needs each item's title and the result name values:
- * recommend.scenario does not return attributes, so after the worker's answer the gateway asks
- * items.get for every distinct recommended item (all at once through the broker) and answers
- * when the last one is back. An item missing from the catalogue comes with an empty title.
+ * nameValues}], itemIds, predictionValues} is read from the worker's answer alone: the request
+ * asks recommend.scenario for the attributes title, itemType, fromDate, toDate and the result
+ * names (categoryPath is the item's categories). hidden is always false: a scenario never
+ * returns a hidden item.
  *
- * Ownership: a job_t lives from the forward to the answer; the last callback frees it. */
+ * Ownership: a job_t lives from the forward to the answer; the render callback frees it. */
 #include "reco_compat_gravity.h"
 
 #include <event2/buffer.h>
@@ -35,24 +35,22 @@
 #include "reco_scenario.h"
 #include "reco_validate.h"
 
+/* The attributes every answer reads, besides the result names. */
+static const char *const FIXED_ATTRIBUTES[] = {"title", "itemType", "fromDate", "toDate"};
+#define FIXED_ATTRIBUTE_COUNT 4
+
 typedef struct {
     reco_gateway_t *gw;
     struct evhttp_request *req;
     char tenant[RECO_TENANT_MAX + 1];
     int bulk;
-    json_t *asks;   /* per request: {"names": [...], "splitGroup"?} */
-    json_t *body;   /* the worker's reply */
-    json_t *items;  /* item id -> items.get body, or null (not in the catalogue) */
-    size_t pending; /* items.get calls out, plus one while they are being sent */
-    reco_error_t err;
+    json_t *asks; /* per request: {"names": [...], "splitGroup"?} */
 } job_t;
 
 static void job_free(job_t *job)
 {
     if (!job) return;
     json_decref(job->asks);
-    json_decref(job->body);
-    json_decref(job->items);
     free(job);
 }
 
@@ -63,24 +61,45 @@ static int id_ok(const json_t *v)
     return (json_is_string(v) && reco_valid_id(json_string_value(v), json_string_length(v))) || json_is_integer(v);
 }
 
-/* The result names of g (resultNameValues or resultNameValue: one name or a list) into ask. */
-static int result_names(const json_t *g, const char *where, json_t *ask, reco_error_t *err)
+/* The item attribute a result name reads: categoryPath is the item's categories. */
+static const char *attribute_of(const char *name)
+{
+    return strcmp(name, "categoryPath") == 0 ? "categories" : name;
+}
+
+/* The result names of g (resultNameValues or resultNameValue: one name or a list) into ask, and
+ * the attributes the answer needs (the fixed ones and the result names) into request. */
+static int result_names(const json_t *g, const char *where, json_t *ask, json_t *request, reco_error_t *err)
 {
     json_t *v = json_object_get(g, "resultNameValues");
     if (!v) v = json_object_get(g, "resultNameValue");
     json_t *names = json_is_string(v) ? json_pack("[O]", v) : json_is_array(v) ? json_incref(v) : json_array();
-    int ok = names && (!v || json_is_null(v) || json_is_string(v) || json_is_array(v)) &&
-             json_array_size(names) <= RECO_GRAVITY_NAMES_MAX;
+    json_t *attributes = json_array(), *seen = json_object();
+    int ok = names && attributes && seen && (!v || json_is_null(v) || json_is_string(v) || json_is_array(v));
+    for (size_t i = 0; ok && i < FIXED_ATTRIBUTE_COUNT; i++) {
+        json_array_append_new(attributes, json_string(FIXED_ATTRIBUTES[i]));
+        json_object_set_new(seen, FIXED_ATTRIBUTES[i], json_true());
+    }
     for (size_t i = 0; ok && i < json_array_size(names); i++) {
         json_t *name = json_array_get(names, i);
         ok = json_is_string(name) && json_string_length(name) >= 1 && json_string_length(name) <= 64;
+        const char *attr = ok ? attribute_of(json_string_value(name)) : "";
+        if (ok && strcmp(attr, "itemId") != 0 && !json_object_get(seen, attr)) {
+            json_array_append_new(attributes, json_string(attr));
+            json_object_set_new(seen, attr, json_true());
+        }
     }
+    ok = ok && json_array_size(attributes) <= RECO_SCENARIO_ATTRIBUTES_MAX;
+    json_decref(seen);
     if (!ok) {
-        reco_error_set(err, 400, "invalid_field", "%sresultNameValues: must be at most %d names of 1 to 64 bytes",
-                       where, RECO_GRAVITY_NAMES_MAX);
+        reco_error_set(err, 400, "invalid_field",
+                       "%sresultNameValues: must be at most %d distinct names of 1 to 64 bytes besides title, "
+                       "itemType, fromDate and toDate", where, RECO_SCENARIO_ATTRIBUTES_MAX - FIXED_ATTRIBUTE_COUNT);
         json_decref(names);
+        json_decref(attributes);
         return -1;
     }
+    json_object_set_new(request, "attributes", attributes);
     return json_object_set_new(ask, "names", names);
 }
 
@@ -193,7 +212,7 @@ static json_t *request_from_gravity(const json_t *g, const char *where, json_t *
     json_t *split = json_object_get(g, "splitGroup");
     if (split && !json_is_null(split)) json_object_set(*ask, "splitGroup", split);
     json_t *canonical = NULL;
-    if (result_names(g, where, *ask, err) == 0 && name_value_filters(g, where, request, err) == 0) {
+    if (result_names(g, where, *ask, request, err) == 0 && name_value_filters(g, where, request, err) == 0) {
         canonical = reco_scenario_request_normalize(request, err);
         if (!canonical && *where) { /* name the request of a bulk */
             char message[sizeof err->message];
@@ -250,28 +269,26 @@ static json_t *number_or_zero(const json_t *v)
     return json_is_number(v) ? json_incref((json_t *)v) : json_integer(0);
 }
 
-static json_t *item_json(const char *id, const json_t *stored, const json_t *names)
+/* One recommended entry {item, score, model, attributes} in Gravity's shape. */
+static json_t *item_json(const char *id, const json_t *attrs, const json_t *names)
 {
-    json_t *attrs = json_object_get(stored, "attributes");
-    const char *title = json_string_value(json_object_get(stored, "title"));
+    const char *title = json_string_value(json_object_get(attrs, "title"));
     const char *type = json_string_value(json_object_get(attrs, "itemType"));
     json_t *nv = json_array();
     for (size_t i = 0; i < json_array_size(names); i++) {
         const char *name = json_string_value(json_array_get(names, i));
-        json_t *v = !strcmp(name, "title")          ? json_object_get(stored, "title")
-                    : !strcmp(name, "categoryPath") ? json_object_get(stored, "categories")
-                    : !strcmp(name, "itemId")       ? NULL
-                                                    : json_object_get(attrs, name);
-        reco_gravity_append_name_values(nv, name, v);
+        if (strcmp(name, "itemId") == 0)
+            json_array_append_new(nv, json_pack("{s:s, s:s}", "name", name, "value", id));
+        else
+            reco_gravity_append_name_values(nv, name, json_object_get(attrs, attribute_of(name)));
     }
     return json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o}", "itemId", id, "title", title ? title : "", "itemType",
-                     type ? type : "", "hidden", json_is_true(json_object_get(stored, "hidden")), "fromDate",
-                     number_or_zero(json_object_get(attrs, "fromDate")), "toDate",
-                     number_or_zero(json_object_get(attrs, "toDate")), "nameValues", nv);
+                     type ? type : "", "hidden", 0, "fromDate", number_or_zero(json_object_get(attrs, "fromDate")),
+                     "toDate", number_or_zero(json_object_get(attrs, "toDate")), "nameValues", nv);
 }
 
 /* One native answer (recommend.scenario body, or a bulk element) in Gravity's shape. */
-static json_t *answer_json(const job_t *job, const json_t *resp, const json_t *ask)
+static json_t *answer_json(const json_t *resp, const json_t *ask)
 {
     if (json_object_get(resp, "error"))
         return json_pack("{s:O, s:O}", "status", json_object_get(resp, "status"), "error",
@@ -282,7 +299,8 @@ static json_t *answer_json(const job_t *job, const json_t *resp, const json_t *a
         json_t *rec = json_array_get(recs, i);
         const char *id = json_string_value(json_object_get(rec, "item"));
         if (!id) continue;
-        json_array_append_new(items, item_json(id, json_object_get(job->items, id), json_object_get(ask, "names")));
+        json_array_append_new(items,
+                              item_json(id, json_object_get(rec, "attributes"), json_object_get(ask, "names")));
         json_array_append_new(ids, json_string(id));
         json_array_append(scores, json_object_get(rec, "score"));
     }
@@ -293,81 +311,8 @@ static json_t *answer_json(const job_t *job, const json_t *resp, const json_t *a
     return out;
 }
 
-/* The native answers of the job: one, or the bulk's responses. Borrowed. */
-static json_t *job_responses(const job_t *job, json_t **single)
-{
-    if (job->bulk) return json_object_get(job->body, "responses");
-    *single = json_pack("[O]", job->body);
-    return *single;
-}
-
-static void job_finish(job_t *job)
-{
-    if (job->err.status) {
-        reco_http_send_reco_error(job->req, &job->err);
-        job_free(job);
-        return;
-    }
-    json_t *single = NULL, *responses = job_responses(job, &single);
-    json_t *out = json_array();
-    for (size_t i = 0; out && i < json_array_size(responses); i++)
-        json_array_append_new(out, answer_json(job, json_array_get(responses, i), json_array_get(job->asks, i)));
-    json_decref(single);
-    if (!job->bulk && out) {
-        json_t *one = json_incref(json_array_get(out, 0));
-        json_decref(out);
-        out = one;
-    }
-    reco_http_send_json(job->req, 200, out);
-    job_free(job);
-}
-
-static void job_release(job_t *job)
-{
-    if (--job->pending == 0) job_finish(job);
-}
-
-typedef struct {
-    job_t *job;
-    char id[RECO_ID_MAX + 1];
-} item_call_t;
-
-static void on_item(void *arg, const reco_reply_t *reply)
-{
-    item_call_t *call = arg;
-    job_t *job = call->job;
-    if (!reply->error.status)
-        json_object_set(job->items, call->id, reply->body);
-    else if (reply->error.status != 404 && !job->err.status)
-        job->err = reply->error;
-    free(call);
-    job_release(job);
-}
-
-/* Asks items.get for id unless it was asked already. 0, or -1 with job->err set. */
-static int fetch_item(job_t *job, const char *id)
-{
-    if (json_object_get(job->items, id)) return 0;
-    item_call_t *call = calloc(1, sizeof *call);
-    if (!call || json_object_set_new(job->items, id, json_null()) != 0) {
-        free(call);
-        reco_error_set(&job->err, 500, "internal", "out of memory");
-        return -1;
-    }
-    call->job = job;
-    snprintf(call->id, sizeof call->id, "%s", id);
-    job->pending++;
-    if (reco_broker_submit(job->gw->broker, RECO_POOL_QUERY, job->tenant, "items.get",
-                           json_pack("{s:s}", "item", id), on_item, call, &job->err) != 0) {
-        job->pending--;
-        free(call);
-        return -1;
-    }
-    return 0;
-}
-
-/* The worker's answer: fetch every recommended item, then answer (job_finish). */
-static void on_recommend(struct evhttp_request *req, const reco_reply_t *reply, void *ctx)
+/* The worker's answer, in Gravity's shape: one answer, or a list for a bulk. */
+static void render_answer(struct evhttp_request *req, const reco_reply_t *reply, void *ctx)
 {
     job_t *job = ctx;
     if (reply->error.status) {
@@ -375,19 +320,17 @@ static void on_recommend(struct evhttp_request *req, const reco_reply_t *reply, 
         job_free(job);
         return;
     }
-    job->body = json_incref(reply->body);
-    job->pending = 1;
-    json_t *single = NULL, *responses = job_responses(job, &single);
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < json_array_size(responses); i++) {
-        json_t *recs = json_object_get(json_array_get(responses, i), "recommendations");
-        for (size_t k = 0; rc == 0 && k < json_array_size(recs); k++) {
-            const char *id = json_string_value(json_object_get(json_array_get(recs, k), "item"));
-            if (id) rc = fetch_item(job, id);
-        }
+    json_t *out = NULL;
+    if (!job->bulk) {
+        out = answer_json(reply->body, json_array_get(job->asks, 0));
+    } else {
+        json_t *responses = json_object_get(reply->body, "responses");
+        out = json_array();
+        for (size_t i = 0; out && i < json_array_size(responses); i++)
+            json_array_append_new(out, answer_json(json_array_get(responses, i), json_array_get(job->asks, i)));
     }
-    json_decref(single);
-    job_release(job);
+    reco_http_send_json(req, 200, out);
+    job_free(job);
 }
 
 static job_t *job_new(reco_gateway_t *gw, struct evhttp_request *req, const char *tenant, int bulk)
@@ -399,9 +342,8 @@ static job_t *job_new(reco_gateway_t *gw, struct evhttp_request *req, const char
         job->bulk = bulk;
         snprintf(job->tenant, sizeof job->tenant, "%s", tenant);
         job->asks = json_array();
-        job->items = json_object();
     }
-    if (!job || !job->asks || !job->items) {
+    if (!job || !job->asks) {
         job_free(job);
         reco_http_send_error(req, 500, "internal", "out of memory");
         return NULL;
@@ -412,7 +354,7 @@ static job_t *job_new(reco_gateway_t *gw, struct evhttp_request *req, const char
 /* Forwards op with args for job; frees job when the broker refused. Takes args. */
 static void job_forward(job_t *job, const char *op, json_t *args)
 {
-    if (reco_http_forward(job->gw, job->req, RECO_POOL_QUERY, job->tenant, op, args, on_recommend, job) != 0)
+    if (reco_http_forward(job->gw, job->req, RECO_POOL_QUERY, job->tenant, op, args, render_answer, job) != 0)
         job_free(job);
 }
 

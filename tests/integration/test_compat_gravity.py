@@ -509,6 +509,11 @@ class Gravity(ClusterTestCase):
         self.assertError(self.call("GET", "getItemRecommendation",
                                    q(scenarioId="MAIN_PAGE", resultNameValue="x" * 65)), 400, "invalid_field",
                          "resultNameValues")
+        many = ["n%d" % i for i in range(17)] + ["title", "itemType"]  # 16 besides the 4 read anyway
+        self.assertError(self.call("GET", "getItemRecommendation", q(scenarioId="MAIN_PAGE", resultNameValue=many)),
+                         400, "invalid_field", "resultNameValues")
+        self.assertStatus(self.call("GET", "getItemRecommendation", q(scenarioId="MAIN_PAGE",
+                                                                      resultNameValue=many[1:])), 200)
 
     def test_routing_errors(self):
         self.assertError(self.call("GET", "addEvents"), 405, "method_not_allowed")
