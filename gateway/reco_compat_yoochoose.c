@@ -111,7 +111,7 @@ static json_t *attribute_values(const json_t *v)
     for (size_t i = 0; out && i < n; i++) {
         const json_t *e = json_is_array(v) ? json_array_get(v, i) : v;
         if (json_is_null(e)) continue;
-        char *text = json_is_string(e) ? NULL : json_dumps(e, JSON_COMPACT | JSON_ENCODE_ANY);
+        char *text = json_is_string(e) ? NULL : json_dumps(e, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
         json_array_append_new(out, text ? json_string(text) : json_incref((json_t *)e));
         free(text);
     }

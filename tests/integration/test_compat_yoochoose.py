@@ -27,7 +27,8 @@ ITEMS = [
      "attributes": {"deeplink": "/p/124", "description": "smaller"}},
     {"id": "125", "title": "Compact camera C", "categories": ["Camera/Compact", "Sale/Cameras"],
      "attributes": {"deeplink": "/p/125"}},
-    {"id": "126", "title": "DSLR", "categories": ["Camera/DSLR"], "attributes": {"deeplink": "/p/126"}},
+    {"id": "126", "title": "DSLR", "categories": ["Camera/DSLR"],
+     "attributes": {"deeplink": "/p/126", "price": 19.99, "new": True}},
     {"id": "127", "title": "Lens", "categories": ["Camera/Lenses"], "attributes": {"tags": ["a", "b"]}},
     {"id": "10", "title": "Football article", "categories": ["Sport/Football", "America/USA"]},
     {"id": "11", "title": "Cricket article", "categories": ["Sport/Cricket"]},
@@ -169,6 +170,10 @@ class Yoochoose(ClusterTestCase):
         status, _, body = self.get("/api/v2/0000/someone/category.json?attribute=tags,deeplink&numrecs=50")
         lens = [r for r in body["recommendationItems"] if r["itemId"] == 127]
         self.assertEqual(lens[0]["attributes"], [{"key": "tags", "value": ["a", "b"]}])
+        status, _, body = self.get("/api/v2/0000/someone/category.json?attribute=price&attribute=new&numrecs=50")
+        dslr = [r for r in body["recommendationItems"] if r["itemId"] == 126]
+        self.assertEqual(dslr[0]["attributes"], [{"key": "price", "value": ["19.99"]},
+                                                 {"key": "new", "value": ["true"]}])
         self.assertEqual(len(body["recommendationItems"]), len(ITEMS))
 
     def test_jsonp_example(self):
