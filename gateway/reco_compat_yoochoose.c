@@ -111,7 +111,9 @@ static json_t *attribute_values(const json_t *v)
     for (size_t i = 0; out && i < n; i++) {
         const json_t *e = json_is_array(v) ? json_array_get(v, i) : v;
         if (json_is_null(e)) continue;
-        char *text = json_is_string(e) ? NULL : json_dumps(e, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+        char *text = json_is_string(e)
+                         ? NULL
+                         : json_dumps(e, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
         json_array_append_new(out, text ? json_string(text) : json_incref((json_t *)e));
         free(text);
     }
@@ -250,35 +252,30 @@ static int64_t body_ms(const json_t *body, const char *name)
     return json_is_integer(v) && json_integer_value(v) > 0 ? (int64_t)json_integer_value(v) : 0;
 }
 
+/* A history code that found nothing, with a scenario that cannot answer without context (its
+ * error for the missing context, or an empty answer): Yoochoose's 409. */
+static int history_conflict(const yc_call_t *c, const reco_reply_t *reply)
+{
+    if (!c->history_type || json_array_size(json_object_get(c->request, "items")) > 0) return 0;
+    if (reply->error.status)
+        return reply->error.status == 400 && strcmp(reply->error.code, "missing_field") == 0;
+    return json_array_size(json_object_get(reply->body, "recommendations")) == 0;
+}
+
 static void render_recommendations(struct evhttp_request *req, const reco_reply_t *reply, void *arg)
 {
     yc_call_t *c = arg;
-    /* a history code that found nothing: when the scenario cannot answer without context (an
-     * error for the missing context, or nothing at all), that is Yoochoose's 409 */
-    int no_context = c->history_type && json_array_size(json_object_get(c->request, "items")) == 0;
-    if (no_context && !reply->error.status &&
-        json_array_size(json_object_get(reply->body, "recommendations")) == 0) {
-        char message[200];
+    if (history_conflict(c, reply)) {
+        char message[sizeof reply->error.message + 160];
         snprintf(message, sizeof message,
-                 "contextitems=%s: the user has no %s history, and the scenario has "
-                 "nothing to recommend without context",
-                 c->source, c->history_type);
+                 "contextitems=%s: the user has no %s history, and the scenario has nothing to "
+                 "recommend without context%s%s",
+                 c->source, c->history_type, reply->error.status ? ": " : "",
+                 reply->error.status ? reply->error.message : "");
         send_error_as(req, c, 409, "no_history", message);
     } else if (reply->error.status) {
-        /* a history code that found nothing, with a scenario that needs context: Yoochoose's 409 */
-        if (no_context && reply->error.status == 400 &&
-            strcmp(reply->error.code, "missing_field") == 0) {
-            char message[sizeof reply->error.message + 160];
-            snprintf(
-                message, sizeof message,
-                "contextitems=%s: the user has no %s history, and the scenario needs context: %s",
-                c->source, c->history_type, reply->error.message);
-            send_error_as(req, c, 409, "no_history", message);
-        } else {
-            send_error_as(req, c, reply->error.status,
-                          reply->error.code[0] ? reply->error.code : "internal",
-                          reply->error.message);
-        }
+        send_error_as(req, c, reply->error.status,
+                      reply->error.code[0] ? reply->error.code : "internal", reply->error.message);
     } else {
         json_t *body = answer_json(c, reply->body);
         if (body)

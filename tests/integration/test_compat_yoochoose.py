@@ -75,6 +75,7 @@ class Yoochoose(ClusterTestCase):
             for sid, scenario in (("detailpage", {"model": "item-to-item", "fallbacks": ["popular-category", "popular"]}),
                                   ("itemonly", {"model": "item-to-item"}),
                                   ("personal", {"model": "for-user"}),
+                                  ("basket", {"model": "bought-with"}),
                                   ("category", {"model": "popular-category", "fallbacks": ["popular"]})):
                 assert c.http("PUT", "/v1/%s/scenarios/%s" % (T, sid), scenario)[0] in (200, 201)
             rc, out = c.run_trainer_once(T)
@@ -256,6 +257,10 @@ class Yoochoose(ClusterTestCase):
         # no history of that kind, and a scenario that needs context: 409
         self.assertError(self.get("/api/v2/0000/%s/itemonly.json?contextitems=RATE" % "nobody"), 409, "no_history",
                          "RATE")
+        # (bought-with refuses to run without context: the worker's 400 becomes the 409 too)
+        self.assertError(self.get("/api/v2/0000/nobody/basket.json?contextitems=BASKET"), 409, "no_history",
+                         "BASKET")
+        self.assertError(self.get("/api/v2/0000/nobody/basket.json"), 400, "missing_field")
         # ...while a scenario with a fallback still answers
         self.assertEqual(self.get("/api/v2/0000/nobody/detailpage.json?contextitems=BUY")[0], 200)
 
