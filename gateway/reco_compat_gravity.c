@@ -5,15 +5,14 @@
  * op (docs/dialects.md has the table):
  *
  *   POST addEvents[?async=true]     events.add     eventType VIEW/BUY/ADD_TO_CART/RATING/
- *                                                  REC_CLICK/ADD_TO_FAVORITES, others = custom action
- *   POST addItems, updateItems      items.upsert   nameValues → attributes, categoryPath → categories
- *   POST addUsers                   users.upsert   nameValues → attributes
- *   GET|POST getItemRecommendation  recommend.scenario  (reco_compat_gravity_reco.c)
- *   POST getItemRecommendationBulk  recommend.bulk      (reco_compat_gravity_reco.c)
- *   GET getUser?userId=|cookieId=   users.get
- *   GET getEvents?userId=|cookieId= events.list (every page, up to GETEVENTS_PAGES, oldest first)
- *   GET optOut?userId=              users.delete (and events.delete by session with a cookieId)
- *   GET optOut?cookieId=            events.delete by session
+ *                                                  REC_CLICK/ADD_TO_FAVORITES, others = custom
+ * action POST addItems, updateItems      items.upsert   nameValues → attributes, categoryPath →
+ * categories POST addUsers                   users.upsert   nameValues → attributes GET|POST
+ * getItemRecommendation  recommend.scenario  (reco_compat_gravity_reco.c) POST
+ * getItemRecommendationBulk  recommend.bulk      (reco_compat_gravity_reco.c) GET
+ * getUser?userId=|cookieId=   users.get GET getEvents?userId=|cookieId= events.list (every page, up
+ * to GETEVENTS_PAGES, oldest first) GET optOut?userId=              users.delete (and events.delete
+ * by session with a cookieId) GET optOut?cookieId=            events.delete by session
  *
  * An anonymous visitor's events (a cookieId, no userId) are stored with the cookie as the user and
  * as the session; an identified visitor's with the userId as the user and the cookie as the
@@ -81,11 +80,13 @@ static int valid_name(const char *name)
     return name && *name && strlen(name) <= 64 && reco_valid_id(name, strlen(name));
 }
 
-int reco_gravity_collect_name_value(const json_t *pair, const char *where, json_t *out, reco_error_t *err)
+int reco_gravity_collect_name_value(const json_t *pair, const char *where, json_t *out,
+                                    reco_error_t *err)
 {
     const char *name = json_string_value(json_object_get(pair, "name"));
     json_t *value = json_object_get(pair, "value");
-    int ok_value = json_is_string(value) || json_is_number(value) || json_is_boolean(value) || json_is_null(value);
+    int ok_value = json_is_string(value) || json_is_number(value) || json_is_boolean(value) ||
+                   json_is_null(value);
     size_t i;
     json_t *e;
     if (json_is_array(value)) {
@@ -93,12 +94,13 @@ int reco_gravity_collect_name_value(const json_t *pair, const char *where, json_
         json_array_foreach(value, i, e) ok_value = ok_value && json_is_string(e);
     }
     if (!json_is_object(pair) || !valid_name(name)) {
-        reco_error_set(err, 400, "invalid_field", "%s.name: required, 1 to 64 bytes of text", where);
+        reco_error_set(err, 400, "invalid_field", "%s.name: required, 1 to 64 bytes of text",
+                       where);
         return -1;
     }
     if (!value || !ok_value) {
-        reco_error_set(err, 400, "invalid_field", "%s.value: must be text, a number, a boolean or a list of texts",
-                       where);
+        reco_error_set(err, 400, "invalid_field",
+                       "%s.value: must be text, a number, a boolean or a list of texts", where);
         return -1;
     }
     if (json_is_null(value)) return 0; /* "null or empty values should not be submitted" */
@@ -119,9 +121,11 @@ static json_t *collect_name_values(const json_t *obj, const char *where, reco_er
 {
     json_t *list = json_object_get(obj, "nameValues");
     json_t *out = json_object();
-    if (list && !json_is_null(list) && (!json_is_array(list) || json_array_size(list) > RECO_GRAVITY_NAMES_MAX)) {
-        reco_error_set(err, 400, "invalid_field", "%s.nameValues: must be a list of at most %d {\"name\",\"value\"}",
-                       where, RECO_GRAVITY_NAMES_MAX);
+    if (list && !json_is_null(list) &&
+        (!json_is_array(list) || json_array_size(list) > RECO_GRAVITY_NAMES_MAX)) {
+        reco_error_set(err, 400, "invalid_field",
+                       "%s.nameValues: must be a list of at most %d {\"name\",\"value\"}", where,
+                       RECO_GRAVITY_NAMES_MAX);
         json_decref(out);
         return NULL;
     }
@@ -143,9 +147,10 @@ static json_t *collect_name_values(const json_t *obj, const char *where, reco_er
 static const struct {
     const char *gravity, *native;
 } EVENT_TYPES[] = {
-    {"VIEW", "view"},       {"BUY", "purchase"},           {"ADD_TO_CART", "cart"},
-    {"RATING", "rating"},   {"REC_CLICK", "click"},        {"ADD_TO_FAVORITES", "bookmark"},
-    {"CLICK", "click"},     {"ADD_TO_WISHLIST", "bookmark"},
+    {"VIEW", "view"},        {"BUY", "purchase"},
+    {"ADD_TO_CART", "cart"}, {"RATING", "rating"},
+    {"REC_CLICK", "click"},  {"ADD_TO_FAVORITES", "bookmark"},
+    {"CLICK", "click"},      {"ADD_TO_WISHLIST", "bookmark"},
 };
 #define EVENT_TYPE_COUNT (sizeof EVENT_TYPES / sizeof EVENT_TYPES[0])
 
@@ -159,7 +164,8 @@ static int native_type(const char *gravity, char *buf, size_t n)
         }
     size_t len = strlen(gravity);
     if (len == 0 || len >= n) return -1;
-    for (size_t i = 0; i <= len; i++) buf[i] = (char)tolower((unsigned char)gravity[i]);
+    for (size_t i = 0; i <= len; i++)
+        buf[i] = (char)tolower((unsigned char)gravity[i]);
     return reco_valid_action_name(buf) ? 0 : -1;
 }
 
@@ -171,7 +177,8 @@ static void gravity_type(const char *native, char *buf, size_t n)
             return;
         }
     size_t i = 0;
-    for (; native[i] && i + 1 < n; i++) buf[i] = (char)toupper((unsigned char)native[i]);
+    for (; native[i] && i + 1 < n; i++)
+        buf[i] = (char)toupper((unsigned char)native[i]);
     buf[i] = '\0';
 }
 
@@ -194,8 +201,8 @@ static const struct {
     const char *name, *field;
     char kind; /* 'n' number, 'i' whole number, 's' id text */
 } EVENT_NAME_VALUES[] = {
-    {"unitPrice", "price", 'n'},  {"quantity", "quantity", 'i'},    {"orderId", "order", 's'},
-    {"value", "value", 'n'},      {"recId", "recommendation", 's'},
+    {"unitPrice", "price", 'n'}, {"quantity", "quantity", 'i'},    {"orderId", "order", 's'},
+    {"value", "value", 'n'},     {"recId", "recommendation", 's'},
 };
 #define EVENT_NAME_VALUE_COUNT (sizeof EVENT_NAME_VALUES / sizeof EVENT_NAME_VALUES[0])
 
@@ -210,12 +217,17 @@ static int event_name_values(json_t *nv, json_t *out, const char *where, reco_er
         int ok = kind == 's' ? json_is_string(v) : number_of(v, &d) == 0;
         if (ok && kind == 'i') ok = d == floor(d) && d >= 1 && d <= RECO_QUANTITY_MAX;
         if (!ok) {
-            reco_error_set(err, 400, "invalid_field", "%s.nameValues %s: must be %s", where, EVENT_NAME_VALUES[k].name,
-                           kind == 's' ? "one text" : kind == 'i' ? "a whole number from 1 to 1000000" : "a number");
+            reco_error_set(err, 400, "invalid_field", "%s.nameValues %s: must be %s", where,
+                           EVENT_NAME_VALUES[k].name,
+                           kind == 's'   ? "one text"
+                           : kind == 'i' ? "a whole number from 1 to 1000000"
+                                         : "a number");
             return -1;
         }
         json_object_set_new(out, EVENT_NAME_VALUES[k].field,
-                            kind == 's' ? json_incref(v) : kind == 'i' ? json_integer((json_int_t)d) : json_real(d));
+                            kind == 's'   ? json_incref(v)
+                            : kind == 'i' ? json_integer((json_int_t)d)
+                                          : json_real(d));
         json_object_del(nv, EVENT_NAME_VALUES[k].name);
     }
     if (json_object_size(nv) > 0) json_object_set(out, "properties", nv);
@@ -235,21 +247,29 @@ static json_t *event_from_gravity(const json_t *ev, const char *where, reco_erro
     }
     if (json_is_null(user)) user = NULL;
     if (json_is_null(cookie)) cookie = NULL;
-    const char *missing = !item ? "itemId" : !type ? "eventType" : !user && !cookie ? "userId" : NULL;
+    const char *missing = !item              ? "itemId"
+                          : !type            ? "eventType"
+                          : !user && !cookie ? "userId"
+                                             : NULL;
     if (missing) {
         reco_error_set(err, 400, "missing_field", "%s.%s: required%s", where, missing,
-                       !type && item ? " (VIEW, BUY, ADD_TO_CART, RATING, REC_CLICK, ADD_TO_FAVORITES or a "
-                                       "registered action)"
-                       : *missing == 'u' ? " (or a cookieId for an anonymous visitor)" : "");
+                       !type && item
+                           ? " (VIEW, BUY, ADD_TO_CART, RATING, REC_CLICK, ADD_TO_FAVORITES or a "
+                             "registered action)"
+                       : *missing == 'u' ? " (or a cookieId for an anonymous visitor)"
+                                         : "");
         return NULL;
     }
     if (native_type(type, native, sizeof native) != 0) {
         reco_error_set(err, 400, "unknown_event_type",
-                       "%s.eventType: '%.40s' is not a Gravity event type nor an action name (A-Z, 0-9, _ and -, up "
-                       "to %d)", where, type, RECO_ACTION_NAME_MAX);
+                       "%s.eventType: '%.40s' is not a Gravity event type nor an action name (A-Z, "
+                       "0-9, _ and -, up "
+                       "to %d)",
+                       where, type, RECO_ACTION_NAME_MAX);
         return NULL;
     }
-    json_t *out = json_pack("{s:O, s:O, s:s}", "item", item, "user", user ? user : cookie, "type", native);
+    json_t *out =
+        json_pack("{s:O, s:O, s:s}", "item", item, "user", user ? user : cookie, "type", native);
     if (cookie) json_object_set(out, "session", cookie);
     if (time && !json_is_null(time)) json_object_set(out, "timestamp", time);
     if (rec && !json_is_null(rec)) json_object_set(out, "recommendation", rec);
@@ -267,8 +287,9 @@ static json_t *event_from_gravity(const json_t *ev, const char *where, reco_erro
 static json_t *item_from_gravity(const json_t *it, const char *where, reco_error_t *err)
 {
     if (!json_is_object(it) || !json_object_get(it, "itemId")) {
-        reco_error_set(err, 400, json_is_object(it) ? "missing_field" : "invalid_field", "%s%s", where,
-                       json_is_object(it) ? ".itemId: required" : ": an item must be a JSON object");
+        reco_error_set(
+            err, 400, json_is_object(it) ? "missing_field" : "invalid_field", "%s%s", where,
+            json_is_object(it) ? ".itemId: required" : ": an item must be a JSON object");
         return NULL;
     }
     json_t *attrs = collect_name_values(it, where, err);
@@ -279,14 +300,16 @@ static json_t *item_from_gravity(const json_t *it, const char *where, reco_error
         json_t *v = json_object_get(it, own[i]);
         if (v && !json_is_null(v)) json_object_set(out, own[i], v);
     }
-    static const char *const kept[] = {"itemType", "fromDate", "toDate"}; /* rendered back as they came */
+    static const char *const kept[] = {"itemType", "fromDate",
+                                       "toDate"}; /* rendered back as they came */
     for (size_t i = 0; i < 3; i++) {
         json_t *v = json_object_get(it, kept[i]);
         if (v && !json_is_null(v)) json_object_set(attrs, kept[i], v);
     }
     json_t *paths = json_object_get(attrs, "categoryPath");
     if (paths) {
-        json_object_set_new(out, "categories", json_is_array(paths) ? json_incref(paths) : json_pack("[O]", paths));
+        json_object_set_new(out, "categories",
+                            json_is_array(paths) ? json_incref(paths) : json_pack("[O]", paths));
         json_object_del(attrs, "categoryPath");
     }
     if (json_object_size(attrs) > 0) json_object_set(out, "attributes", attrs);
@@ -297,14 +320,16 @@ static json_t *item_from_gravity(const json_t *it, const char *where, reco_error
 static json_t *user_from_gravity(const json_t *u, const char *where, reco_error_t *err)
 {
     if (!json_is_object(u) || !json_object_get(u, "userId")) {
-        reco_error_set(err, 400, json_is_object(u) ? "missing_field" : "invalid_field", "%s%s", where,
+        reco_error_set(err, 400, json_is_object(u) ? "missing_field" : "invalid_field", "%s%s",
+                       where,
                        json_is_object(u) ? ".userId: required" : ": a user must be a JSON object");
         return NULL;
     }
     json_t *attrs = collect_name_values(u, where, err);
     json_t *hidden = json_object_get(u, "hidden");
     if (attrs && hidden && !json_is_null(hidden)) json_object_set(attrs, "hidden", hidden);
-    return attrs ? json_pack("{s:O, s:o}", "id", json_object_get(u, "userId"), "attributes", attrs) : NULL;
+    return attrs ? json_pack("{s:O, s:o}", "id", json_object_get(u, "userId"), "attributes", attrs)
+                 : NULL;
 }
 
 /* ---- the write methods ---- */
@@ -318,16 +343,19 @@ static json_t *events_normalize(const json_t *body, reco_error_t *err)
 }
 
 typedef struct {
-    const char *list;   /* the body's name in errors: events, items, users */
-    const char *field;  /* the op's args field */
+    const char *list;  /* the body's name in errors: events, items, users */
+    const char *field; /* the op's args field */
     const char *op;
     convert_fn convert;
     normalize_fn normalize; /* the native check of the converted list */
 } write_t;
 
-static const write_t WRITE_EVENTS = {"events", "events", "events.add", event_from_gravity, events_normalize};
-static const write_t WRITE_ITEMS = {"items", "items", "items.upsert", item_from_gravity, reco_items_normalize};
-static const write_t WRITE_USERS = {"users", "users", "users.upsert", user_from_gravity, reco_users_normalize};
+static const write_t WRITE_EVENTS = {"events", "events", "events.add", event_from_gravity,
+                                     events_normalize};
+static const write_t WRITE_ITEMS = {"items", "items", "items.upsert", item_from_gravity,
+                                    reco_items_normalize};
+static const write_t WRITE_USERS = {"users", "users", "users.upsert", user_from_gravity,
+                                    reco_users_normalize};
 
 /* The body (an array, or one object) converted and checked natively; NULL after answering. */
 static json_t *read_write_body(reco_gateway_t *gw, struct evhttp_request *req, const write_t *w)
@@ -346,7 +374,8 @@ static json_t *read_write_body(reco_gateway_t *gw, struct evhttp_request *req, c
         char where[40];
         snprintf(where, sizeof where, "%s[%zu]", w->list, i);
         json_t *one = w->convert(json_array_get(in, i), where, &err);
-        if (!one || json_array_append_new(converted, one) != 0) json_decref(converted), converted = NULL;
+        if (!one || json_array_append_new(converted, one) != 0)
+            json_decref(converted), converted = NULL;
     }
     if (converted) out = w->normalize(converted, &err);
     json_decref(converted);
@@ -365,8 +394,8 @@ static void on_async_write(void *arg, const reco_reply_t *reply)
 {
     async_write_t *w = arg;
     if (reply->error.status)
-        reco_warn("gravity async %s for tenant %s failed after 200: %d %s: %s", w->op, w->tenant, reply->error.status,
-                  reply->error.code, reply->error.message);
+        reco_warn("gravity async %s for tenant %s failed after 200: %d %s: %s", w->op, w->tenant,
+                  reply->error.status, reply->error.code, reply->error.message);
     free(w);
 }
 
@@ -380,8 +409,8 @@ static void render_empty(struct evhttp_request *req, const reco_reply_t *reply, 
         reco_gravity_send_empty(req);
 }
 
-static void post_write(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path, const char *tenant,
-                       const write_t *w)
+static void post_write(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,
+                       const char *tenant, const write_t *w)
 {
     int async = 0;
     if (reco_param_bool(req, path, "async", &async) < 0) return;
@@ -402,7 +431,8 @@ static void post_write(reco_gateway_t *gw, struct evhttp_request *req, const rec
     if (!call) {
         json_decref(args);
         reco_http_send_error(req, 500, "internal", "out of memory");
-    } else if (reco_broker_submit(gw->broker, RECO_POOL_INGEST, tenant, w->op, args, on_async_write, call, &err) != 0) {
+    } else if (reco_broker_submit(gw->broker, RECO_POOL_INGEST, tenant, w->op, args, on_async_write,
+                                  call, &err) != 0) {
         free(call);
         reco_http_send_reco_error(req, &err);
     } else {
@@ -410,17 +440,20 @@ static void post_write(reco_gateway_t *gw, struct evhttp_request *req, const rec
     }
 }
 
-static void add_events(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path, const char *tenant)
+static void add_events(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,
+                       const char *tenant)
 {
     post_write(gw, req, path, tenant, &WRITE_EVENTS);
 }
 
-static void add_items(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path, const char *tenant)
+static void add_items(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,
+                      const char *tenant)
 {
     post_write(gw, req, path, tenant, &WRITE_ITEMS);
 }
 
-static void add_users(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path, const char *tenant)
+static void add_users(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,
+                      const char *tenant)
 {
     post_write(gw, req, path, tenant, &WRITE_USERS);
 }
@@ -438,17 +471,18 @@ typedef struct {
 } privacy_t;
 
 /* The visitor of ?userId=|cookieId= as a new context, or NULL after answering 400. */
-static privacy_t *privacy_new(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,
-                              const char *tenant)
+static privacy_t *privacy_new(reco_gateway_t *gw, struct evhttp_request *req,
+                              const reco_path_t *path, const char *tenant)
 {
     const char *user = reco_path_param(path, "userId"), *cookie = reco_path_param(path, "cookieId");
     const char *bad = !user && !cookie ? "userId" : NULL;
     if (!bad && user && !reco_valid_id(user, strlen(user))) bad = "userId";
     if (!bad && cookie && !reco_valid_id(cookie, strlen(cookie))) bad = "cookieId";
     if (bad) {
-        reco_http_send_error(req, 400, user || cookie ? "invalid_field" : "missing_field",
-                             "%s: %s", bad, user || cookie ? "must be 1 to 256 bytes of text without control characters"
-                                                           : "give userId or cookieId");
+        reco_http_send_error(
+            req, 400, user || cookie ? "invalid_field" : "missing_field", "%s: %s", bad,
+            user || cookie ? "must be 1 to 256 bytes of text without control characters"
+                           : "give userId or cookieId");
         return NULL;
     }
     privacy_t *p = calloc(1, sizeof *p);
@@ -471,8 +505,8 @@ static void privacy_free(privacy_t *p)
 }
 
 /* Forwards op for p with render; frees p when the broker refused (the error is answered). */
-static void privacy_forward(privacy_t *p, struct evhttp_request *req, reco_pool_t pool, const char *op, json_t *args,
-                            reco_render_fn render)
+static void privacy_forward(privacy_t *p, struct evhttp_request *req, reco_pool_t pool,
+                            const char *op, json_t *args, reco_render_fn render)
 {
     if (reco_http_forward(p->gw, req, pool, p->tenant, op, args, render, p) != 0) privacy_free(p);
 }
@@ -490,25 +524,31 @@ static void render_user(struct evhttp_request *req, const reco_reply_t *reply, v
     json_t *nv = json_array();
     const char *name;
     json_t *v;
-    json_object_foreach(attrs, name, v) if (strcmp(name, "hidden") != 0) reco_gravity_append_name_values(nv, name, v);
-    json_t *out = json_pack("{s:s, s:b, s:o}", "userId", p->id, "hidden", json_is_true(json_object_get(attrs, "hidden")),
-                            "nameValues", nv);
+    json_object_foreach(attrs, name, v) if (strcmp(name, "hidden") != 0)
+        reco_gravity_append_name_values(nv, name, v);
+    json_t *out = json_pack("{s:s, s:b, s:o}", "userId", p->id, "hidden",
+                            json_is_true(json_object_get(attrs, "hidden")), "nameValues", nv);
     if (out && p->by_cookie) json_object_set_new(out, "cookieId", json_string(p->id));
     reco_http_send_json(req, 200, out);
     privacy_free(p);
 }
 
-static void get_user(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path, const char *tenant)
+static void get_user(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,
+                     const char *tenant)
 {
     privacy_t *p = privacy_new(gw, req, path, tenant);
-    if (p) privacy_forward(p, req, RECO_POOL_QUERY, "users.get", json_pack("{s:s}", "user", p->id), render_user);
+    if (p)
+        privacy_forward(p, req, RECO_POOL_QUERY, "users.get", json_pack("{s:s}", "user", p->id),
+                        render_user);
 }
 
 /* One stored event (docs/protocol.md, events.list) in Gravity's shape. */
 static json_t *event_to_gravity(const json_t *e)
 {
     char type[RECO_ACTION_NAME_MAX + 1];
-    gravity_type(json_string_value(json_object_get(e, "type")) ? json_string_value(json_object_get(e, "type")) : "",
+    gravity_type(json_string_value(json_object_get(e, "type"))
+                     ? json_string_value(json_object_get(e, "type"))
+                     : "",
                  type, sizeof type);
     json_t *nv = json_array();
     for (size_t k = 0; k < EVENT_NAME_VALUE_COUNT; k++)
@@ -516,12 +556,14 @@ static json_t *event_to_gravity(const json_t *e)
                                         json_object_get(e, EVENT_NAME_VALUES[k].field));
     const char *name;
     json_t *v;
-    json_object_foreach(json_object_get(e, "properties"), name, v) reco_gravity_append_name_values(nv, name, v);
+    json_object_foreach(json_object_get(e, "properties"), name, v)
+        reco_gravity_append_name_values(nv, name, v);
     json_t *session = json_object_get(e, "session"), *rec = json_object_get(e, "recommendation");
-    return json_pack("{s:O, s:O, s:O, s:I, s:s, s:o, s:O}", "itemId", json_object_get(e, "item"), "userId",
-                     json_object_get(e, "user"), "cookieId", session ? session : json_null(), "time",
-                     (json_int_t)(json_integer_value(json_object_get(e, "timestamp")) / 1000), "eventType", type,
-                     "nameValues", nv, "recommendationId", rec ? rec : json_null());
+    return json_pack(
+        "{s:O, s:O, s:O, s:I, s:s, s:o, s:O}", "itemId", json_object_get(e, "item"), "userId",
+        json_object_get(e, "user"), "cookieId", session ? session : json_null(), "time",
+        (json_int_t)(json_integer_value(json_object_get(e, "timestamp")) / 1000), "eventType", type,
+        "nameValues", nv, "recommendationId", rec ? rec : json_null());
 }
 
 static void render_events(struct evhttp_request *req, const reco_reply_t *reply, void *ctx)
@@ -535,19 +577,22 @@ static void render_events(struct evhttp_request *req, const reco_reply_t *reply,
     json_array_extend(p->events, json_object_get(reply->body, "events"));
     const char *next = json_string_value(json_object_get(reply->body, "next"));
     if (next && ++p->pages < GETEVENTS_PAGES) {
-        privacy_forward(p, req, RECO_POOL_QUERY, "events.list",
-                        json_pack("{s:s, s:i, s:s}", "user", p->id, "limit", GETEVENTS_PAGE, "cursor", next),
-                        render_events);
+        privacy_forward(
+            p, req, RECO_POOL_QUERY, "events.list",
+            json_pack("{s:s, s:i, s:s}", "user", p->id, "limit", GETEVENTS_PAGE, "cursor", next),
+            render_events);
         return;
     }
     json_t *out = json_array();
-    for (size_t i = json_array_size(p->events); out && i-- > 0;) /* oldest first, as Gravity lists them */
+    for (size_t i = json_array_size(p->events);
+         out && i-- > 0;) /* oldest first, as Gravity lists them */
         json_array_append_new(out, event_to_gravity(json_array_get(p->events, i)));
     reco_http_send_json(req, 200, out);
     privacy_free(p);
 }
 
-static void get_events(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path, const char *tenant)
+static void get_events(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,
+                       const char *tenant)
 {
     privacy_t *p = privacy_new(gw, req, path, tenant);
     if (p && !(p->events = json_array())) {
@@ -557,7 +602,8 @@ static void get_events(reco_gateway_t *gw, struct evhttp_request *req, const rec
     }
     if (p)
         privacy_forward(p, req, RECO_POOL_QUERY, "events.list",
-                        json_pack("{s:s, s:i}", "user", p->id, "limit", GETEVENTS_PAGE), render_events);
+                        json_pack("{s:s, s:i}", "user", p->id, "limit", GETEVENTS_PAGE),
+                        render_events);
 }
 
 /* optOut's last step (events.delete by session) or its only one. */
@@ -575,16 +621,17 @@ static void render_opt_out_user(struct evhttp_request *req, const reco_reply_t *
         render_opt_out_done(req, reply, ctx);
         return;
     }
-    privacy_forward(p, req, RECO_POOL_INGEST, "events.delete", json_pack("{s:s}", "session", p->cookie),
-                    render_opt_out_done);
+    privacy_forward(p, req, RECO_POOL_INGEST, "events.delete",
+                    json_pack("{s:s}", "session", p->cookie), render_opt_out_done);
 }
 
-static void opt_out(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path, const char *tenant)
+static void opt_out(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,
+                    const char *tenant)
 {
     privacy_t *p = privacy_new(gw, req, path, tenant);
     if (p && p->by_cookie)
-        privacy_forward(p, req, RECO_POOL_INGEST, "events.delete", json_pack("{s:s}", "session", p->cookie),
-                        render_opt_out_done);
+        privacy_forward(p, req, RECO_POOL_INGEST, "events.delete",
+                        json_pack("{s:s}", "session", p->cookie), render_opt_out_done);
     else if (p)
         privacy_forward(p, req, RECO_POOL_INGEST, "users.delete", json_pack("{s:s}", "user", p->id),
                         render_opt_out_user);
@@ -592,7 +639,8 @@ static void opt_out(reco_gateway_t *gw, struct evhttp_request *req, const reco_p
 
 /* ---- routing ---- */
 
-typedef void (*method_fn)(reco_gateway_t *, struct evhttp_request *, const reco_path_t *, const char *);
+typedef void (*method_fn)(reco_gateway_t *, struct evhttp_request *, const reco_path_t *,
+                          const char *);
 
 static const struct {
     const char *name;
@@ -614,8 +662,9 @@ static const struct {
 void reco_compat_gravity(reco_gateway_t *gw, struct evhttp_request *req, reco_path_t *path)
 {
     if (path->n < 3 || !reco_valid_tenant(path->seg[2])) {
-        reco_http_send_error(req, path->n < 3 ? 404 : 400, path->n < 3 ? "not_found" : "invalid_field",
-                             "tenant: the base URL is /compat/gravity/{tenant} (1 to 64 of A-Z, a-z, 0-9, _ and -)");
+        reco_http_send_error(
+            req, path->n < 3 ? 404 : 400, path->n < 3 ? "not_found" : "invalid_field",
+            "tenant: the base URL is /compat/gravity/{tenant} (1 to 64 of A-Z, a-z, 0-9, _ and -)");
         return;
     }
     for (size_t i = 0; path->n == 4 && i < METHOD_COUNT; i++) {
@@ -628,8 +677,9 @@ void reco_compat_gravity(reco_gateway_t *gw, struct evhttp_request *req, reco_pa
             reco_http_send_method_not_allowed(req, METHODS[i].allow);
         return;
     }
-    reco_http_send_error(req, 404, "not_found",
-                         "no such Gravity method: %s (served: addEvents, addItems, updateItems, addUsers, "
-                         "getItemRecommendation, getItemRecommendationBulk, getUser, getEvents, optOut)",
-                         path->n == 4 ? path->seg[3] : "(none)");
+    reco_http_send_error(
+        req, 404, "not_found",
+        "no such Gravity method: %s (served: addEvents, addItems, updateItems, addUsers, "
+        "getItemRecommendation, getItemRecommendationBulk, getUser, getEvents, optOut)",
+        path->n == 4 ? path->seg[3] : "(none)");
 }

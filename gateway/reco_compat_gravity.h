@@ -32,14 +32,15 @@ void reco_gravity_append_name_values(json_t *list, const char *name, const json_
 /* Appends one {"name": ..., "value": ...} element (an object whose name is a non-empty string)
  * of a request's nameValues to out[name] (a value, or a list when the name repeats). where
  * names the element in errors ("nameValues[2]"). 0, or -1 with err set (400). */
-int reco_gravity_collect_name_value(const json_t *pair, const char *where, json_t *out, reco_error_t *err);
+int reco_gravity_collect_name_value(const json_t *pair, const char *where, json_t *out,
+                                    reco_error_t *err);
 
 /* Sends an empty 200, Gravity's answer to every successful write and opt-out. */
 void reco_gravity_send_empty(struct evhttp_request *req);
 
-void reco_gravity_get_recommendation(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,
-                                     const char *tenant);
-void reco_gravity_get_recommendation_bulk(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,
-                                          const char *tenant);
+void reco_gravity_get_recommendation(reco_gateway_t *gw, struct evhttp_request *req,
+                                     const reco_path_t *path, const char *tenant);
+void reco_gravity_get_recommendation_bulk(reco_gateway_t *gw, struct evhttp_request *req,
+                                          const reco_path_t *path, const char *tenant);
 
 #endif

@@ -58,7 +58,8 @@ static void job_free(job_t *job)
 
 static int id_ok(const json_t *v)
 {
-    return (json_is_string(v) && reco_valid_id(json_string_value(v), json_string_length(v))) || json_is_integer(v);
+    return (json_is_string(v) && reco_valid_id(json_string_value(v), json_string_length(v))) ||
+           json_is_integer(v);
 }
 
 /* The item attribute a result name reads: categoryPath is the item's categories. */
@@ -69,20 +70,25 @@ static const char *attribute_of(const char *name)
 
 /* The result names of g (resultNameValues or resultNameValue: one name or a list) into ask, and
  * the attributes the answer needs (the fixed ones and the result names) into request. */
-static int result_names(const json_t *g, const char *where, json_t *ask, json_t *request, reco_error_t *err)
+static int result_names(const json_t *g, const char *where, json_t *ask, json_t *request,
+                        reco_error_t *err)
 {
     json_t *v = json_object_get(g, "resultNameValues");
     if (!v) v = json_object_get(g, "resultNameValue");
-    json_t *names = json_is_string(v) ? json_pack("[O]", v) : json_is_array(v) ? json_incref(v) : json_array();
+    json_t *names = json_is_string(v)  ? json_pack("[O]", v)
+                    : json_is_array(v) ? json_incref(v)
+                                       : json_array();
     json_t *attributes = json_array(), *seen = json_object();
-    int ok = names && attributes && seen && (!v || json_is_null(v) || json_is_string(v) || json_is_array(v));
+    int ok = names && attributes && seen &&
+             (!v || json_is_null(v) || json_is_string(v) || json_is_array(v));
     for (size_t i = 0; ok && i < FIXED_ATTRIBUTE_COUNT; i++) {
         json_array_append_new(attributes, json_string(FIXED_ATTRIBUTES[i]));
         json_object_set_new(seen, FIXED_ATTRIBUTES[i], json_true());
     }
     for (size_t i = 0; ok && i < json_array_size(names); i++) {
         json_t *name = json_array_get(names, i);
-        ok = json_is_string(name) && json_string_length(name) >= 1 && json_string_length(name) <= 64;
+        ok =
+            json_is_string(name) && json_string_length(name) >= 1 && json_string_length(name) <= 64;
         const char *attr = ok ? attribute_of(json_string_value(name)) : "";
         if (ok && strcmp(attr, "itemId") != 0 && !json_object_get(seen, attr)) {
             json_array_append_new(attributes, json_string(attr));
@@ -92,9 +98,11 @@ static int result_names(const json_t *g, const char *where, json_t *ask, json_t 
     ok = ok && json_array_size(attributes) <= RECO_SCENARIO_ATTRIBUTES_MAX;
     json_decref(seen);
     if (!ok) {
-        reco_error_set(err, 400, "invalid_field",
-                       "%sresultNameValues: must be at most %d distinct names of 1 to 64 bytes besides title, "
-                       "itemType, fromDate and toDate", where, RECO_SCENARIO_ATTRIBUTES_MAX - FIXED_ATTRIBUTE_COUNT);
+        reco_error_set(
+            err, 400, "invalid_field",
+            "%sresultNameValues: must be at most %d distinct names of 1 to 64 bytes besides title, "
+            "itemType, fromDate and toDate",
+            where, RECO_SCENARIO_ATTRIBUTES_MAX - FIXED_ATTRIBUTE_COUNT);
         json_decref(names);
         json_decref(attributes);
         return -1;
@@ -104,12 +112,15 @@ static int result_names(const json_t *g, const char *where, json_t *ask, json_t 
 }
 
 /* The name-values of g as native filters (and categoryPath as categories) into request. */
-static int name_value_filters(const json_t *g, const char *where, json_t *request, reco_error_t *err)
+static int name_value_filters(const json_t *g, const char *where, json_t *request,
+                              reco_error_t *err)
 {
     json_t *list = json_object_get(g, "nameValues");
-    if (list && !json_is_null(list) && (!json_is_array(list) || json_array_size(list) > RECO_GRAVITY_NAMES_MAX)) {
-        reco_error_set(err, 400, "invalid_field", "%snameValues: must be a list of at most %d {\"name\",\"value\"}",
-                       where, RECO_GRAVITY_NAMES_MAX);
+    if (list && !json_is_null(list) &&
+        (!json_is_array(list) || json_array_size(list) > RECO_GRAVITY_NAMES_MAX)) {
+        reco_error_set(err, 400, "invalid_field",
+                       "%snameValues: must be a list of at most %d {\"name\",\"value\"}", where,
+                       RECO_GRAVITY_NAMES_MAX);
         return -1;
     }
     json_t *filters = json_array(), *categories = json_array();
@@ -150,8 +161,10 @@ static int number_limit(const json_t *g, long *limit)
 {
     json_t *v = json_object_get(g, "numberLimit");
     if (!v || json_is_null(v)) return 0;
-    if (json_is_integer(v)) *limit = (long)json_integer_value(v);
-    else if (!json_is_string(v) || reco_parse_long(json_string_value(v), 1, RECO_SCENARIO_LIMIT_MAX, limit) != 0)
+    if (json_is_integer(v))
+        *limit = (long)json_integer_value(v);
+    else if (!json_is_string(v) ||
+             reco_parse_long(json_string_value(v), 1, RECO_SCENARIO_LIMIT_MAX, limit) != 0)
         return -1;
     return *limit >= 1 && *limit <= RECO_SCENARIO_LIMIT_MAX ? 1 : -1;
 }
@@ -160,17 +173,20 @@ typedef struct {
     const char *field, *rule;
 } field_rule_t;
 
-static const field_rule_t SCENARIO_RULE = {"scenarioId", "required, a scenario id (1 to 64 of A-Z, a-z, 0-9, _ and -)"};
+static const field_rule_t SCENARIO_RULE = {
+    "scenarioId", "required, a scenario id (1 to 64 of A-Z, a-z, 0-9, _ and -)"};
 static const field_rule_t LIMIT_RULE = {"numberLimit", "must be a whole number from 1 to 50"};
-static const field_rule_t ID_RULES[] = {{"userId", "must be 1 to 256 bytes of text without control characters"},
-                                        {"cookieId", "must be 1 to 256 bytes of text without control characters"},
-                                        {"itemId", "must be an item id or a list of them (1 to 256 bytes of text)"}};
+static const field_rule_t ID_RULES[] = {
+    {"userId", "must be 1 to 256 bytes of text without control characters"},
+    {"cookieId", "must be 1 to 256 bytes of text without control characters"},
+    {"itemId", "must be an item id or a list of them (1 to 256 bytes of text)"}};
 
 /* Checks the scalar fields of a Gravity request into request; the first bad one, or NULL. */
 static const field_rule_t *bad_scalar(const json_t *g, json_t *request)
 {
     json_t *scenario = json_object_get(g, "scenarioId"), *items = json_object_get(g, "itemId");
-    if (!json_is_string(scenario) || !reco_valid_scenario_id(json_string_value(scenario))) return &SCENARIO_RULE;
+    if (!json_is_string(scenario) || !reco_valid_scenario_id(json_string_value(scenario)))
+        return &SCENARIO_RULE;
     json_object_set(request, "scenario", scenario);
     static const char *const native[] = {"user", "session"};
     for (size_t i = 0; i < 2; i++) {
@@ -180,7 +196,8 @@ static const field_rule_t *bad_scalar(const json_t *g, json_t *request)
     }
     if (items && !json_is_null(items)) {
         int ok = id_ok(items) || json_is_array(items);
-        for (size_t i = 0; ok && i < json_array_size(items); i++) ok = id_ok(json_array_get(items, i));
+        for (size_t i = 0; ok && i < json_array_size(items); i++)
+            ok = id_ok(json_array_get(items, i));
         if (!ok) return &ID_RULES[2];
         json_object_set(request, "items", items);
     }
@@ -193,18 +210,20 @@ static const field_rule_t *bad_scalar(const json_t *g, json_t *request)
 
 /* One Gravity request (an object) as a canonical native request; *ask gets what the answer needs
  * (result names, splitGroup). where prefixes field names ("requests[1]."). NULL with err set. */
-static json_t *request_from_gravity(const json_t *g, const char *where, json_t **ask, reco_error_t *err)
+static json_t *request_from_gravity(const json_t *g, const char *where, json_t **ask,
+                                    reco_error_t *err)
 {
     if (!json_is_object(g)) {
-        reco_error_set(err, 400, "invalid_body", "%s%s: a recommendation request must be a JSON object", where,
+        reco_error_set(err, 400, "invalid_body",
+                       "%s%s: a recommendation request must be a JSON object", where,
                        *where ? "" : "body");
         return NULL;
     }
     json_t *request = json_object();
     const field_rule_t *bad = bad_scalar(g, request);
     if (bad) {
-        reco_error_set(err, 400, json_object_get(g, bad->field) ? "invalid_field" : "missing_field", "%s%s: %s", where,
-                       bad->field, bad->rule);
+        reco_error_set(err, 400, json_object_get(g, bad->field) ? "invalid_field" : "missing_field",
+                       "%s%s: %s", where, bad->field, bad->rule);
         json_decref(request);
         return NULL;
     }
@@ -212,7 +231,8 @@ static json_t *request_from_gravity(const json_t *g, const char *where, json_t *
     json_t *split = json_object_get(g, "splitGroup");
     if (split && !json_is_null(split)) json_object_set(*ask, "splitGroup", split);
     json_t *canonical = NULL;
-    if (result_names(g, where, *ask, request, err) == 0 && name_value_filters(g, where, request, err) == 0) {
+    if (result_names(g, where, *ask, request, err) == 0 &&
+        name_value_filters(g, where, request, err) == 0) {
         canonical = reco_scenario_request_normalize(request, err);
         if (!canonical && *where) { /* name the request of a bulk */
             char message[sizeof err->message];
@@ -231,13 +251,15 @@ static json_t *request_from_gravity(const json_t *g, const char *where, json_t *
 /* A GET's query as a Gravity request object. */
 static json_t *gravity_from_query(const reco_path_t *path)
 {
-    static const char *const scalars[] = {"scenarioId", "userId", "cookieId", "numberLimit", "splitGroup"};
+    static const char *const scalars[] = {"scenarioId", "userId", "cookieId", "numberLimit",
+                                          "splitGroup"};
     json_t *g = json_pack("{s:[], s:[], s:[]}", "itemId", "resultNameValues", "nameValues");
     struct evkeyval *kv;
     TAILQ_FOREACH(kv, &path->query, next)
     {
         size_t i = 0;
-        while (i < 5 && strcmp(kv->key, scalars[i]) != 0) i++;
+        while (i < 5 && strcmp(kv->key, scalars[i]) != 0)
+            i++;
         if (i < 5)
             json_object_set_new(g, kv->key, json_string(kv->value));
         else if (!strcmp(kv->key, "itemId"))
@@ -282,9 +304,10 @@ static json_t *item_json(const char *id, const json_t *attrs, const json_t *name
         else
             reco_gravity_append_name_values(nv, name, json_object_get(attrs, attribute_of(name)));
     }
-    return json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o}", "itemId", id, "title", title ? title : "", "itemType",
-                     type ? type : "", "hidden", 0, "fromDate", number_or_zero(json_object_get(attrs, "fromDate")),
-                     "toDate", number_or_zero(json_object_get(attrs, "toDate")), "nameValues", nv);
+    return json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o}", "itemId", id, "title",
+                     title ? title : "", "itemType", type ? type : "", "hidden", 0, "fromDate",
+                     number_or_zero(json_object_get(attrs, "fromDate")), "toDate",
+                     number_or_zero(json_object_get(attrs, "toDate")), "nameValues", nv);
 }
 
 /* One native answer (recommend.scenario body, or a bulk element) in Gravity's shape. */
@@ -299,13 +322,14 @@ static json_t *answer_json(const json_t *resp, const json_t *ask)
         json_t *rec = json_array_get(recs, i);
         const char *id = json_string_value(json_object_get(rec, "item"));
         if (!id) continue;
-        json_array_append_new(items,
-                              item_json(id, json_object_get(rec, "attributes"), json_object_get(ask, "names")));
+        json_array_append_new(items, item_json(id, json_object_get(rec, "attributes"),
+                                               json_object_get(ask, "names")));
         json_array_append_new(ids, json_string(id));
         json_array_append(scores, json_object_get(rec, "score"));
     }
-    json_t *out = json_pack("{s:O, s:o, s:o, s:o}", "recommendationId", json_object_get(resp, "recommendation_id"),
-                            "items", items, "itemIds", ids, "predictionValues", scores);
+    json_t *out = json_pack("{s:O, s:o, s:o, s:o}", "recommendationId",
+                            json_object_get(resp, "recommendation_id"), "items", items, "itemIds",
+                            ids, "predictionValues", scores);
     json_t *split = json_object_get(ask, "splitGroup");
     if (out && split) json_object_set(out, "splitGroup", split);
     return out;
@@ -327,7 +351,8 @@ static void render_answer(struct evhttp_request *req, const reco_reply_t *reply,
         json_t *responses = json_object_get(reply->body, "responses");
         out = json_array();
         for (size_t i = 0; out && i < json_array_size(responses); i++)
-            json_array_append_new(out, answer_json(json_array_get(responses, i), json_array_get(job->asks, i)));
+            json_array_append_new(
+                out, answer_json(json_array_get(responses, i), json_array_get(job->asks, i)));
     }
     reco_http_send_json(req, 200, out);
     job_free(job);
@@ -354,12 +379,13 @@ static job_t *job_new(reco_gateway_t *gw, struct evhttp_request *req, const char
 /* Forwards op with args for job; frees job when the broker refused. Takes args. */
 static void job_forward(job_t *job, const char *op, json_t *args)
 {
-    if (reco_http_forward(job->gw, job->req, RECO_POOL_QUERY, job->tenant, op, args, render_answer, job) != 0)
+    if (reco_http_forward(job->gw, job->req, RECO_POOL_QUERY, job->tenant, op, args, render_answer,
+                          job) != 0)
         job_free(job);
 }
 
-void reco_gravity_get_recommendation(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,
-                                     const char *tenant)
+void reco_gravity_get_recommendation(reco_gateway_t *gw, struct evhttp_request *req,
+                                     const reco_path_t *path, const char *tenant)
 {
     reco_error_t err;
     json_t *g = NULL;
@@ -374,8 +400,7 @@ void reco_gravity_get_recommendation(reco_gateway_t *gw, struct evhttp_request *
     json_t *request = request_from_gravity(g, "", &ask, &err);
     json_decref(g);
     job_t *job = request ? job_new(gw, req, tenant, 0) : NULL;
-    if (!request)
-        reco_http_send_reco_error(req, &err);
+    if (!request) reco_http_send_reco_error(req, &err);
     if (!job) {
         json_decref(request);
         json_decref(ask);
@@ -394,32 +419,43 @@ static json_t *read_bulk_body(reco_gateway_t *gw, struct evhttp_request *req, re
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
     size_t len = in ? evbuffer_get_length(in) : 0, at = 0, max = reco_gravity_body_max(gw);
     if (len > max) {
-        reco_error_set(err, 413, "payload_too_large", "body: %zu bytes is over the limit of %zu bytes", len, max);
+        reco_error_set(err, 413, "payload_too_large",
+                       "body: %zu bytes is over the limit of %zu bytes", len, max);
         return NULL;
     }
     const char *data = len ? (const char *)evbuffer_pullup(in, -1) : "";
     json_t *list = json_array();
     while (list) {
-        while (at < len && strchr(" \t\r\n", data[at])) at++;
+        while (at < len && strchr(" \t\r\n", data[at]))
+            at++;
         if (at == len && json_array_size(list) > 0) break;
         json_error_t jerr;
-        json_t *v = json_loadb(data + at, len - at, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &jerr);
+        json_t *v =
+            json_loadb(data + at, len - at, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &jerr);
         if (!v) {
-            reco_error_set(err, 400, "invalid_json", "body: not valid JSON at byte %zu: %s", at + (size_t)jerr.position,
-                           len ? jerr.text : "empty; a list of recommendation requests is required");
+            reco_error_set(err, 400, "invalid_json", "body: not valid JSON at byte %zu: %s",
+                           at + (size_t)jerr.position,
+                           len ? jerr.text
+                               : "empty; a list of recommendation requests is required");
             json_decref(list);
             return NULL;
         }
-        if (json_is_array(v) && json_array_size(list) == 0) json_array_extend(list, v);
-        else json_array_append(list, v);
+        if (json_is_array(v) && json_array_size(list) == 0)
+            json_array_extend(list, v);
+        else
+            json_array_append(list, v);
         int was_array = json_is_array(v);
         json_decref(v);
         at += (size_t)jerr.position;
-        while (at < len && strchr(" \t\r\n", data[at])) at++;
-        if (at < len && data[at] == ',' && !was_array) at++;
+        while (at < len && strchr(" \t\r\n", data[at]))
+            at++;
+        if (at < len && data[at] == ',' && !was_array)
+            at++;
         else if (at < len) {
-            reco_error_set(err, 400, "invalid_json", "body: unexpected text at byte %zu (requests are separated by "
-                           "commas, or form one JSON array)", at);
+            reco_error_set(err, 400, "invalid_json",
+                           "body: unexpected text at byte %zu (requests are separated by "
+                           "commas, or form one JSON array)",
+                           at);
             json_decref(list);
             return NULL;
         }
@@ -427,14 +463,15 @@ static json_t *read_bulk_body(reco_gateway_t *gw, struct evhttp_request *req, re
     return list;
 }
 
-void reco_gravity_get_recommendation_bulk(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,
-                                          const char *tenant)
+void reco_gravity_get_recommendation_bulk(reco_gateway_t *gw, struct evhttp_request *req,
+                                          const reco_path_t *path, const char *tenant)
 {
     reco_error_t err;
     json_t *list = read_bulk_body(gw, req, &err);
     size_t n = json_array_size(list);
     if (list && (n == 0 || n > RECO_SCENARIO_BULK_MAX)) {
-        reco_error_set(&err, 400, "invalid_body", "body: must hold 1 to %d recommendation requests, got %zu",
+        reco_error_set(&err, 400, "invalid_body",
+                       "body: must hold 1 to %d recommendation requests, got %zu",
                        RECO_SCENARIO_BULK_MAX, n);
         json_decref(list);
         list = NULL;
