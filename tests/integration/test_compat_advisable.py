@@ -308,6 +308,20 @@ class Advisable(ClusterTestCase):
         body = self.assertStatus(self.cluster.http("GET", "/v1/%s/recommend?model=popular" % self.t), 200)
         self.assertEqual([r["item"] for r in body["recommendations"]], ["hit", "miss"])
 
+    def test_purchases_shape_aegerias_bought_with(self):
+        # One tenant, two dialects: baskets sent as Advisable purchases (a user's purchases within
+        # 30 minutes are one basket) are what Aegeria's bought-with answers from.
+        batch = [{"user_id": "c%d" % k, "item_id": item, "timestamp": T0 + 60000 * k + n}
+                 for k in range(3) for n, item in enumerate(["tent", "pegs"])]
+        batch += [{"user_id": "c9", "item_id": "tent", "timestamp": T0}, {"user_id": "c9", "item_id": "stove",
+                                                                          "timestamp": T0 + 1}]
+        self.post("purchases/batch", batch)
+        rc, out = self.cluster.run_trainer_once(self.t)
+        self.assertEqual(rc, 0, out)
+        status, _, body = self.cluster.http("GET", "/compat/aegeria/%s/recommendation/bought-with?items[]=tent" % self.t)
+        self.assertEqual(status, 200, body)
+        self.assertEqual([r["items"] for r in body["recommendations"]], [["pegs"]])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
