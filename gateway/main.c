@@ -18,6 +18,8 @@
 #include "reco_config.h"
 #include "reco_http.h"
 #include "reco_log.h"
+#include "reco_openapi.h"
+#include "reco_routes.h"
 
 typedef struct {
     const char *http_host;
@@ -34,6 +36,7 @@ typedef struct {
     long default_interval_ms;
     long query_credit;
     const char *log_level;
+    int list_routes;
 } options_t;
 
 static void on_http(struct evhttp_request *req, void *arg)
@@ -48,6 +51,8 @@ static void on_http(struct evhttp_request *req, void *arg)
             reco_api_health(gw, req);
         else
             reco_http_send_method_not_allowed(req, "GET");
+    } else if (path.n == 1 && strcmp(path.seg[0], "openapi.json") == 0) {
+        reco_openapi_handle(req);
     } else if (path.n >= 1 && strcmp(path.seg[0], "v1") == 0) {
         reco_api_v1_handle(gw, req, &path);
     } else if (path.n >= 1 && strcmp(path.seg[0], "compat") == 0) {
@@ -93,6 +98,8 @@ static int parse_options(int argc, char **argv, options_t *o)
         {"default-interval-ms", "RECO_DEFAULT_INTERVAL_MS", RECO_OPT_INT, &o->default_interval_ms, 1000,
          86400000L, "HTTP caching: a model's rebuild interval when its version's meta has none (Expires)"},
         {"log-level", "RECO_LOG_LEVEL", RECO_OPT_STRING, &o->log_level, 0, 0, "debug, info, warn or error"},
+        {"list-routes", NULL, RECO_OPT_FLAG, &o->list_routes, 0, 0,
+         "print every served route as \"METHOD /path/{param}\" (as GET /openapi.json describes them) and exit"},
     };
     reco_config_result_t rc = reco_config_parse(
         argc, argv, table, sizeof table / sizeof table[0], "reco-gateway [options]",
@@ -128,6 +135,12 @@ int main(int argc, char **argv)
     int rc = parse_options(argc, argv, &o);
     if (rc >= 0)
         return rc;
+    if (o.list_routes) {
+        reco_routes_print(stdout);
+        return fflush(stdout) == 0 ? 0 : 1;
+    }
+    if (reco_openapi_init() != 0)
+        return 1;
     zsys_handler_set(NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -179,6 +192,7 @@ int main(int argc, char **argv)
     event_free(sigint);
     event_free(sigterm);
     event_base_free(base);
+    reco_openapi_free();
     reco_info("stopped");
     return 0;
 }

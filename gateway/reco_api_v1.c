@@ -1,6 +1,6 @@
 /* reco_api_v1 — the native API's route table, and its recommendation and training routes.
  *
- * Routes are matched on the segments after /v1/{tenant}/ ("*" captures one id); a path that
+ * Routes are matched on the segments after /v1/{tenant}/ ("{name}" captures one id); a path that
  * matches with another method gets 405 with an Allow header listing the methods that would.
  * The handlers live in reco_api_v1_data.c (write side, catalogue, actions) and
  * reco_api_v1_privacy.c (listing, export, deletion, transfer) and reco_api_v1_scenarios.c
@@ -52,7 +52,7 @@ static void get_models(reco_gateway_t *gw, struct evhttp_request *req, const rec
 
 typedef struct {
     enum evhttp_cmd_type method;
-    const char *pattern[4]; /* segments after /v1/{tenant}/; "*" captures an id; NULL ends */
+    const char *pattern[4]; /* segments after /v1/{tenant}/; "{name}" captures one id; NULL ends */
     reco_v1_handler_fn handler;
 } route_t;
 
@@ -67,29 +67,29 @@ static const route_t routes[] = {
     {POST, {"transactions"}, reco_v1_post_transactions},
     {PUT, {"items"}, reco_v1_put_items},
     {POST, {"items"}, reco_v1_put_items},
-    {GET, {"items", "*"}, reco_v1_get_item},
-    {GET, {"items", "*", "events"}, reco_v1_list_item_events},
+    {GET, {"items", "{item}"}, reco_v1_get_item},
+    {GET, {"items", "{item}", "events"}, reco_v1_list_item_events},
     {PUT, {"users"}, reco_v1_put_users},
     {POST, {"users"}, reco_v1_put_users},
-    {GET, {"users", "*"}, reco_v1_get_user},
-    {DELETE, {"users", "*"}, reco_v1_delete_user},
-    {GET, {"users", "*", "events"}, reco_v1_list_user_events},
-    {GET, {"users", "*", "export"}, reco_v1_export_user},
-    {POST, {"users", "*", "transfer", "*"}, reco_v1_transfer_user},
-    {DELETE, {"sessions", "*"}, reco_v1_delete_session},
+    {GET, {"users", "{user}"}, reco_v1_get_user},
+    {DELETE, {"users", "{user}"}, reco_v1_delete_user},
+    {GET, {"users", "{user}", "events"}, reco_v1_list_user_events},
+    {GET, {"users", "{user}", "export"}, reco_v1_export_user},
+    {POST, {"users", "{from}", "transfer", "{to}"}, reco_v1_transfer_user},
+    {DELETE, {"sessions", "{session}"}, reco_v1_delete_session},
     {GET, {"actions"}, reco_v1_list_actions},
-    {PUT, {"actions", "*"}, reco_v1_put_action},
-    {DELETE, {"actions", "*"}, reco_v1_delete_action},
+    {PUT, {"actions", "{name}"}, reco_v1_put_action},
+    {DELETE, {"actions", "{name}"}, reco_v1_delete_action},
     {GET, {"recommend"}, reco_v1_get_recommend},
     {GET, {"resort"}, reco_v1_get_resort},
     {POST, {"resort"}, reco_v1_post_resort},
     {POST, {"recommend", "bulk"}, reco_v1_post_recommend_bulk}, /* before recommend/{scenario} */
-    {GET, {"recommend", "*"}, reco_v1_get_recommend_scenario},
-    {POST, {"recommend", "*"}, reco_v1_post_recommend_scenario},
+    {GET, {"recommend", "{scenario}"}, reco_v1_get_recommend_scenario},
+    {POST, {"recommend", "{scenario}"}, reco_v1_post_recommend_scenario},
     {GET, {"scenarios"}, reco_v1_list_scenarios},
-    {PUT, {"scenarios", "*"}, reco_v1_put_scenario},
-    {GET, {"scenarios", "*"}, reco_v1_get_scenario},
-    {DELETE, {"scenarios", "*"}, reco_v1_delete_scenario},
+    {PUT, {"scenarios", "{id}"}, reco_v1_put_scenario},
+    {GET, {"scenarios", "{id}"}, reco_v1_get_scenario},
+    {DELETE, {"scenarios", "{id}"}, reco_v1_delete_scenario},
     {POST, {"train"}, post_train},
     {GET, {"models"}, get_models},
 };
@@ -99,6 +99,18 @@ static const char *method_name(enum evhttp_cmd_type m)
     return m == GET ? "GET" : m == PUT ? "PUT" : m == POST ? "POST" : m == DELETE ? "DELETE" : "?";
 }
 
+void reco_api_v1_routes(reco_route_fn emit, void *ctx)
+{
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        char path[128] = "/v1/{tenant}";
+        for (int k = 0; k < 4 && routes[i].pattern[k]; k++) {
+            size_t len = strlen(path);
+            snprintf(path + len, sizeof path - len, "/%s", routes[i].pattern[k]);
+        }
+        emit(method_name(routes[i].method), path, ctx);
+    }
+}
+
 /* Matches segs[0..n) against a pattern, filling caps. */
 static int route_matches(const route_t *r, char *const *segs, int n, char **caps)
 {
@@ -106,7 +118,7 @@ static int route_matches(const route_t *r, char *const *segs, int n, char **caps
     for (; k < 4 && r->pattern[k]; k++) {
         if (k >= n)
             return 0;
-        if (strcmp(r->pattern[k], "*") == 0)
+        if (r->pattern[k][0] == '{')
             caps[c++] = segs[k];
         else if (strcmp(r->pattern[k], segs[k]) != 0)
             return 0;

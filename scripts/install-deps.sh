@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever of reco's build, run and test dependencies is missing (Debian/apt only).
-# Idempotent: a machine that has everything gets no apt call at all.
+# Idempotent: a machine that has everything gets no apt call at all (and no npm call either).
 set -euo pipefail
 
 PKGS=(
@@ -18,14 +18,23 @@ for p in "${PKGS[@]}"; do
     missing+=("$p")
   fi
 done
-
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+# node and npm run the OpenAPI validators of tests/openapi (node >= 18.17): Debian's packages
+# unless some node and npm are already there (NodeSource's nodejs package carries its own npm)
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
 fi
 
-echo "reco: installing missing packages: ${missing[*]}" >&2
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "reco: installing missing packages: ${missing[*]}" >&2
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# The validators themselves: npm ci from the committed lock, once (a no-op when installed).
+# Only the tests need them, so a failure here (no registry) is said, not fatal: the OpenAPI test
+# installs them again and fails loudly if it cannot.
+bash "$(dirname "$0")/../tests/openapi/install.sh" ||
+  echo "reco: could not install the OpenAPI validators (tests/openapi); integration-openapi will fail" >&2

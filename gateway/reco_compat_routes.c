@@ -1,0 +1,77 @@
+/* reco_compat_routes — the routes each vendor dialect serves, for --list-routes and the OpenAPI
+ * check (reco_routes.h). Each list mirrors the dispatch of its reco_compat_<vendor>.c: a route
+ * added there is added here and in gateway/openapi/<vendor>.json, or integration-openapi fails
+ * (it asks the gateway every listed route, and compares this list with the document both ways).
+ * An interaction type, event or method that is a path parameter is one route here; its accepted
+ * values are the parameter's enum in the document. */
+#include "reco_routes.h"
+
+/* reco_compat_aegeria.c */
+static const reco_route_t AEGERIA[] = {
+    {"POST", "/compat/aegeria/{tenant}/transaction/bulk"},
+    {"GET", "/compat/aegeria/{tenant}/recommendation/bought-with"},
+    {"GET", "/compat/aegeria/{tenant}/recommendation/by-similar-customers"},
+    {NULL, NULL},
+};
+
+/* reco_compat_advisable.c (route); singular aliases of the interaction types are the same routes */
+static const reco_route_t ADVISABLE[] = {
+    {"POST", "/compat/advisable/{tenant}/v1/{interaction_type}"},
+    {"DELETE", "/compat/advisable/{tenant}/v1/{interaction_type}"},
+    {"POST", "/compat/advisable/{tenant}/v1/purchases/batch"},
+    {"GET", "/compat/advisable/{tenant}/v1/users/{user_id}/{interaction_type}"},
+    {"GET", "/compat/advisable/{tenant}/v1/items/{item_id}/{interaction_type}"},
+    {"POST", "/compat/advisable/{tenant}/v1/users/{from}/interactions/transfer/{to}"},
+    {"PUT", "/compat/advisable/{tenant}/v1/users/{from}/interactions/transfer/{to}"},
+    {"PUT", "/compat/advisable/{tenant}/v1/users/{user_id}"},
+    {"PATCH", "/compat/advisable/{tenant}/v1/users/{user_id}"},
+    {NULL, NULL},
+};
+
+/* reco_compat_gravity.c (METHODS) */
+static const reco_route_t GRAVITY[] = {
+    {"POST", "/compat/gravity/{tenant}/addEvents"},
+    {"POST", "/compat/gravity/{tenant}/addItems"},
+    {"POST", "/compat/gravity/{tenant}/updateItems"},
+    {"POST", "/compat/gravity/{tenant}/addUsers"},
+    {"GET", "/compat/gravity/{tenant}/getItemRecommendation"},
+    {"POST", "/compat/gravity/{tenant}/getItemRecommendation"},
+    {"POST", "/compat/gravity/{tenant}/getItemRecommendationBulk"},
+    {"GET", "/compat/gravity/{tenant}/getUser"},
+    {"GET", "/compat/gravity/{tenant}/getEvents"},
+    {"GET", "/compat/gravity/{tenant}/optOut"},
+    {"POST", "/compat/gravity/{tenant}/optOut"},
+    {NULL, NULL},
+};
+
+/* reco_compat_yoochoose.c (recommendations) and reco_compat_yoochoose_events.c (tracking) */
+#define YC_EVENT(e)                                                                                                   \
+    {"GET", "/compat/yoochoose/api/{customerid}/" e "/{userid}/{itemtypeid}/{itemid}"},                              \
+        {"POST", "/compat/yoochoose/api/{customerid}/" e "/{userid}/{itemtypeid}/{itemid}"}
+static const reco_route_t YOOCHOOSE[] = {
+    {"GET", "/compat/yoochoose/api/v2/{customerid}/{userid}/{scenarioid}.json"},
+    {"GET", "/compat/yoochoose/api/v2/{customerid}/{userid}/{scenarioid}.jsonp"},
+    {"GET", "/compat/yoochoose/api/{customerid}/{userid}/{scenarioid}.json"},
+    {"GET", "/compat/yoochoose/api/{customerid}/{userid}/{scenarioid}.jsonp"},
+    {"GET", "/compat/yoochoose/ebl/{customerid}/{userid}/{scenarioid}.json"},
+    {"GET", "/compat/yoochoose/ebl/{customerid}/{userid}/{scenarioid}.jsonp"},
+    YC_EVENT("click"),
+    YC_EVENT("buy"),
+    YC_EVENT("basket"),
+    YC_EVENT("rate"),
+    YC_EVENT("consume"),
+    YC_EVENT("clickrecommended"),
+    YC_EVENT("rendered"),
+    {"GET", "/compat/yoochoose/api/{customerid}/login/{sourceuserid}/{targetuserid}"},
+    {"POST", "/compat/yoochoose/api/{customerid}/login/{sourceuserid}/{targetuserid}"},
+    {NULL, NULL},
+};
+
+static const reco_route_t *const DIALECT_ROUTES[] = {AEGERIA, ADVISABLE, GRAVITY, YOOCHOOSE, NULL};
+
+void reco_compat_routes(reco_route_fn emit, void *ctx)
+{
+    for (size_t d = 0; DIALECT_ROUTES[d]; d++)
+        for (size_t i = 0; DIALECT_ROUTES[d][i].method; i++)
+            emit(DIALECT_ROUTES[d][i].method, DIALECT_ROUTES[d][i].path, ctx);
+}
