@@ -19,6 +19,7 @@
 #include <sys/queue.h>
 
 #include "reco_api_v1_internal.h"
+#include "reco_http_cache.h"
 #include "reco_scenario.h"
 
 /* Checks the scenario id of a path; answers 400 and returns -1 if it is not one. */
@@ -122,8 +123,10 @@ static json_t *request_from_query(struct evhttp_request *req, const reco_path_t 
     return request;
 }
 
-/* Checks request and forwards it. Takes request. */
-static void forward_request(reco_gateway_t *gw, struct evhttp_request *req, const char *tenant, json_t *request)
+/* Checks request and forwards it. Takes request. cache: a GET's caching and JSONP options
+ * (reco_http_cache.h), NULL for a POST. */
+static void forward_request(reco_gateway_t *gw, struct evhttp_request *req, const char *tenant, json_t *request,
+                            const reco_http_cache_t *cache)
 {
     reco_error_t err;
     json_t *canonical = request ? reco_scenario_request_normalize(request, &err) : NULL;
@@ -132,15 +135,21 @@ static void forward_request(reco_gateway_t *gw, struct evhttp_request *req, cons
         reco_http_send_reco_error(req, &err);
         return;
     }
-    reco_http_forward(gw, req, RECO_POOL_QUERY, tenant, "recommend.scenario", canonical, NULL, NULL);
+    if (cache)
+        reco_http_forward_cached(gw, req, tenant, "recommend.scenario", canonical, cache);
+    else
+        reco_http_forward(gw, req, RECO_POOL_QUERY, tenant, "recommend.scenario", canonical, NULL, NULL);
 }
 
 void reco_v1_get_recommend_scenario(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,
                                     const char *tenant, char *const *caps)
 {
     if (check_scenario_id(req, caps[0], "scenario") != 0) return;
+    reco_http_cache_t cache; /* personal (Cache-Control: private) with a user, session or cookie */
+    int personal = reco_path_param(path, "user") || reco_path_param(path, "session") || reco_path_param(path, "cookie");
+    if (reco_http_cache_parse(req, path, personal, &cache) != 0) return;
     json_t *request = request_from_query(req, path, caps[0]);
-    if (request) forward_request(gw, req, tenant, request);
+    if (request) forward_request(gw, req, tenant, request, &cache);
 }
 
 void reco_v1_post_recommend_scenario(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,
@@ -162,7 +171,7 @@ void reco_v1_post_recommend_scenario(reco_gateway_t *gw, struct evhttp_request *
         return;
     }
     json_object_set_new(body, "scenario", json_string(caps[0]));
-    forward_request(gw, req, tenant, body);
+    forward_request(gw, req, tenant, body, NULL);
 }
 
 void reco_v1_post_recommend_bulk(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path,

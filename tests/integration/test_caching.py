@@ -174,6 +174,28 @@ class Caching(ClusterTestCase):
                 self.assertTrue(text.startswith(name + "(") and text.endswith(");"), text)
                 self.assertEqual(json.loads(text[len(name) + 1:-2]), plain)
 
+    def test_scenario_route(self):
+        """GET /v1/{tenant}/recommend/{scenario} gets the same headers, 304 and JSONP."""
+        status, _, body = self.cluster.http("PUT", "/v1/%s/scenarios/similar" % T,
+                                            {"model": "item-to-item", "fallbacks": ["popular"]})
+        self.assertIn(status, (200, 201), body)
+        path = "/v1/%s/recommend/similar?item=a" % T
+        status, headers, body = self.cluster.http("GET", path)
+        self.assertEqual(status, 200, body)
+        # the newest build time of the models of the chain that answered
+        built = {http_date(self.built_at_ms(m) // 1000) for m in ("item-to-item", "popular")}
+        self.assertIn(headers.get("last-modified"), built, (headers, body))
+        self.assertTrue(headers["cache-control"].startswith("public, max-age="), headers)
+        status, _, empty = self.cluster.http("GET", path, headers={"If-Modified-Since": headers["last-modified"]})
+        self.assertEqual((status, empty), (304, ""))
+        status, headers, text = self.cluster.http("GET", path + "&user=u1&callback=show")
+        self.assertEqual(status, 200, text)
+        self.assertEqual(headers["content-type"], "application/javascript")
+        self.assertTrue(text.startswith("show(") and text.endswith(");"), text)
+        self.assertTrue(headers["cache-control"].startswith("private, max-age="), headers)
+        self.assertError(self.cluster.http("GET", path + "&jsonpCallback=x;y"), 400, "invalid_field",
+                         "jsonpCallback")
+
     def test_invalid_callback(self):
         for field in ("callback", "jsonpCallback"):
             for name in ("alert(1)", "1abc", "a..b", ".a", "a.", "", "x" * 65, "a-b", "<script>"):
