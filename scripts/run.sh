@@ -152,6 +152,7 @@ reco is running at $BASE   (logs: .run/logs/, data: .run/redis/, redis on 127.0.
        -d '{"user":"user-007","item":"stove-canister","type":"purchase"}'
   curl '$BASE/v1/$TENANT/models'
   curl '$BASE/healthz'
+  curl '$BASE/openapi.json'     # every route, native and dialects (README, "API description")
 
 Press Ctrl-C to stop.
 EOF
