@@ -40,7 +40,7 @@
 
 typedef struct {
     const char *redis, *tenant, *publish, *log_level;
-    long interval, top_k, lease_ms, threads;
+    long interval, top_k, lease_ms, lease_renew_ms, threads;
     long ease_lambda, ease_max_items, ease_top_k, for_user_list, for_user_min_items;
     long for_user_max_lists;
     long builds;
@@ -194,7 +194,10 @@ static int parse_options(int argc, char **argv, options_t *o)
         {"threads", "RECO_TRAIN_THREADS", RECO_OPT_INT, &o->threads, 1, 64,
          "threads computing item-to-item"},
         {"lease-ms", "RECO_TRAIN_LEASE_MS", RECO_OPT_INT, &o->lease_ms, 3000, 86400000,
-         "per-tenant lease term in ms (renewed while building; long computations check about every second)"},
+         "per-tenant lease term in ms (renewed while building; long computations check about every "
+         "second)"},
+        {"lease-renew-ms", "RECO_TRAIN_LEASE_RENEW_MS", RECO_OPT_INT, &o->lease_renew_ms, 0,
+         86400000, "renew the lease after this many ms (0: a third of --lease-ms)"},
         {"full-every", "RECO_TRAIN_FULL_EVERY", RECO_OPT_INT, &o->full_every, 1, 1000000,
          "read a tenant's whole stream every N-th build (in between: only new entries)"},
         {"cache-events", "RECO_TRAIN_CACHE_EVENTS", RECO_OPT_INT, &o->cache_events, 0, LONG_MAX,
@@ -301,6 +304,7 @@ int main(int argc, char **argv)
     trainer_t t = {.interval_s = o.interval, .once = o.once};
     t.build = (reco_build_config_t){.owner = owner,
                                     .lease_ms = o.lease_ms,
+                                    .lease_renew_ms = o.lease_renew_ms,
                                     .top_k = (size_t)o.top_k,
                                     .threads = (int)o.threads,
                                     .stop = &stop_requested,

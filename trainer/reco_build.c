@@ -270,6 +270,7 @@ reco_build_result_t reco_build_tenant(const reco_build_config_t *cfg, const char
         reco_store_destroy(&lease_store);
         return RECO_BUILD_FAILED;
     }
+    if (cfg->lease_renew_ms > 0) reco_lease_set_renew_ms(b.lease, cfg->lease_renew_ms);
     int got = reco_lease_acquire(b.lease);
     if (got <= 0) {
         if (got == 0)

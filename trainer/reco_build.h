@@ -25,6 +25,7 @@ typedef struct {
     reco_notifier_t *notifier; /* NULL: no notices */
     const char *owner;         /* lease value, "hostname:pid" */
     long lease_ms;
+    long lease_renew_ms; /* 0: a third of lease_ms */
     size_t top_k;
     int threads;
     volatile sig_atomic_t *stop; /* non-zero: abandon the build at the next check; may be NULL */

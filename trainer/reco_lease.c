@@ -24,6 +24,7 @@ struct reco_lease {
     char owner[320];
     char holder[320];
     long lease_ms;
+    long renew_ms; /* renew once this long has passed since the last renewal */
     int held;
     long long renewed_ms;
 };
@@ -41,6 +42,7 @@ reco_lease_t *reco_lease_new(reco_store_t *st, const char *tenant, const char *o
     if (!l) return NULL;
     l->store = st;
     l->lease_ms = lease_ms > 0 ? lease_ms : 1;
+    l->renew_ms = l->lease_ms / 3;
     if (reco_key_lease(l->key, sizeof l->key, tenant) < 0 ||
         snprintf(l->owner, sizeof l->owner, "%s", owner) >= (int)sizeof l->owner) {
         free(l);
@@ -95,11 +97,16 @@ static long long run_script(reco_lease_t *l, const char *script, const char *ext
     return v;
 }
 
+void reco_lease_set_renew_ms(reco_lease_t *l, long renew_ms)
+{
+    if (renew_ms > 0 && renew_ms < l->lease_ms) l->renew_ms = renew_ms;
+}
+
 int reco_lease_keep(reco_lease_t *l)
 {
     if (!l->held) return -1;
     long long now = monotonic_ms();
-    if (now - l->renewed_ms < l->lease_ms / 3) return 0;
+    if (now - l->renewed_ms < l->renew_ms) return 0;
     char ms[32];
     snprintf(ms, sizeof ms, "%ld", l->lease_ms);
     long long v = run_script(l, RENEW_SCRIPT, ms);

@@ -23,9 +23,12 @@ void reco_lease_destroy(reco_lease_t **l);
 
 /* 1: acquired; 0: held by someone else (their name is in reco_lease_holder); -1: Redis failed. */
 int reco_lease_acquire(reco_lease_t *l);
-/* Keeps a held lease alive: renews it once a third of its term has passed since the last
- * renewal. Returns 0 while it is still ours, -1 if it was lost or Redis failed. */
+/* Keeps a held lease alive: renews it once a third of its term (or the time set below) has
+ * passed since the last renewal. Returns 0 while it is still ours, -1 if it was lost or Redis
+ * failed. */
 int reco_lease_keep(reco_lease_t *l);
+/* Renew after renew_ms instead of a third of the term (0 < renew_ms < the term). */
+void reco_lease_set_renew_ms(reco_lease_t *l, long renew_ms);
 /* Deletes the lease if it is still ours. Returns 0, or -1 if Redis failed (it then expires). */
 int reco_lease_release(reco_lease_t *l);
 
