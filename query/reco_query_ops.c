@@ -19,6 +19,7 @@
 #include "reco_log.h"
 #include "reco_query_store.h"
 #include "reco_recommend.h"
+#include "reco_recommendation_id.h"
 #include "reco_resort.h"
 #include "reco_scenario_read.h"
 #include "reco_validate.h"
@@ -167,6 +168,9 @@ static void op_resort(reco_query_t *q, const char *tenant, const json_t *args, r
 static void op_recommend(reco_query_t *q, const char *tenant, const json_t *args, reco_reply_t *rep)
 {
     reco_recommend_handle(q->store, tenant, args, rep);
+    /* every recommendation answer carries an id that clicks and purchases can cite */
+    if (rep->status == 200 && rep->body && reco_recommendation_id_attach(rep->body) != 0)
+        reco_warn("recommend: no recommendation id (no randomness, or out of memory)");
 }
 
 static void op_recommend_scenario(reco_query_t *q, const char *tenant, const json_t *args,

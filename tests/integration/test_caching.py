@@ -120,6 +120,10 @@ class Caching(ClusterTestCase):
                 self.assertIn("expires", h304)
         status, _, older = self.get(headers={"If-Modified-Since": http_date(date_s(last) - 1)}, **params)
         self.assertEqual(status, 200)
+        # the same answer, but every answer has its own recommendation id
+        ids = older.pop("recommendation_id"), body.pop("recommendation_id")
+        self.assertRegex(ids[0], "^[0-9a-f]{32}$")
+        self.assertNotEqual(ids[0], ids[1])
         self.assertEqual(older, body)
         # an unreadable date is ignored, as HTTP says
         self.assertEqual(self.get(headers={"If-Modified-Since": "yesterday"}, **params)[0], 200)
@@ -165,6 +169,7 @@ class Caching(ClusterTestCase):
     def test_jsonp(self):
         status, _, plain = self.get(model="item-to-item", item="a")
         self.assertEqual(status, 200)
+        plain.pop("recommendation_id")  # each answer has its own
         for field, name in (("callback", "cb"), ("jsonpCallback", "jQuery3_1.handlers.$reco_2")):
             with self.subTest(field=field):
                 status, headers, text = self.get(model="item-to-item", item="a", **{field: name})
@@ -172,7 +177,9 @@ class Caching(ClusterTestCase):
                 self.assertEqual(headers["content-type"], "application/javascript")
                 self.assertIsInstance(text, str)
                 self.assertTrue(text.startswith(name + "(") and text.endswith(");"), text)
-                self.assertEqual(json.loads(text[len(name) + 1:-2]), plain)
+                wrapped = json.loads(text[len(name) + 1:-2])
+                self.assertRegex(wrapped.pop("recommendation_id"), "^[0-9a-f]{32}$")
+                self.assertEqual(wrapped, plain)
 
     def test_scenario_route(self):
         """GET /v1/{tenant}/recommend/{scenario} gets the same headers, 304 and JSONP."""
