@@ -6,6 +6,7 @@
  * so that a typo ("limt") is not silently ignored. */
 #include "reco_scenario.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -300,6 +301,20 @@ static int check_user(const json_t *request, json_t *out, reco_error_t *err)
     return 0;
 }
 
+/* pscore: TasteHit's page cursor, a finite number (nothing scored pscore or more is returned). */
+static int check_pscore(const json_t *request, json_t *out, reco_error_t *err)
+{
+    json_t *pscore = json_object_get(request, "pscore");
+    if (!pscore || json_is_null(pscore)) return 0;
+    if (!json_is_number(pscore) || !isfinite(json_number_value(pscore))) {
+        reco_error_set(err, 400, "invalid_field",
+                       "pscore: must be a finite number (the score of the last item of the "
+                       "previous page)");
+        return -1;
+    }
+    return json_object_set(out, "pscore", pscore);
+}
+
 /* attributes: item attribute names each answer entry gets (as the recommend op's attributes). */
 static int check_attributes(const json_t *request, json_t *out, reco_error_t *err)
 {
@@ -333,7 +348,7 @@ json_t *reco_scenario_request_normalize(const json_t *request, reco_error_t *err
 {
     static const char *const fields[] = {"scenario", "user",     "session",  "cookie",
                                          "items",    "item",     "categories", "category",
-                                         "limit",    "filters",  "attributes", NULL};
+                                         "limit",    "filters",  "pscore",     "attributes", NULL};
     reco_error_clear(err);
     if (!json_is_object(request)) {
         reco_error_set(err, 400, "invalid_body", "request: must be an object");
@@ -356,7 +371,7 @@ json_t *reco_scenario_request_normalize(const json_t *request, reco_error_t *err
         check_list(request, out, "categories", "category", RECO_SCENARIO_CATEGORIES_MAX, 1,
                    err) != 0 ||
         check_limit(request, out, 0, err) != 0 || check_filters(request, out, 0, err) != 0 ||
-        check_attributes(request, out, err) != 0) {
+        check_pscore(request, out, err) != 0 || check_attributes(request, out, err) != 0) {
         if (!err->status) reco_error_set(err, 500, "internal", "out of memory");
         json_decref(out);
         return NULL;

@@ -74,11 +74,13 @@ json_t *reco_scenario_normalize(const json_t *body, reco_error_t *err);
  *                characters and without empty segments
  *   limit        1..RECO_SCENARIO_LIMIT_MAX; absent = the scenario's
  *   filters      more TasteHit filters, AND-ed with the scenario's
+ *   pscore       TasteHit's page cursor, a finite number: every step returns only entries
+ *                scored below it
  *   attributes   item attribute names (title, categories, created_at, updated_at or any
  *                attribute), up to RECO_SCENARIO_ATTRIBUTES_MAX, repeats dropped: each answer
  *                entry gets attributes {name: value or null}, as from the recommend op
- * Canonical: {scenario, user?, items: [...], categories: [...], limit?, filters?, attributes?}
- * with `user`
+ * Canonical: {scenario, user?, items: [...], categories: [...], limit?, filters?, pscore?,
+ * attributes?} with `user`
  * set from `session` when only a session was given. */
 json_t *reco_scenario_request_normalize(const json_t *request, reco_error_t *err);
 

@@ -136,7 +136,10 @@ static void test_requests(void **state)
                    "{\"scenario\":\"s\",\"user\":\"c1\",\"items\":[],\"categories\":[]}");
     assert_request("{\"scenario\":\"s\",\"session\":\"c1\",\"user\":\"u\"}",
                    "{\"scenario\":\"s\",\"user\":\"u\",\"items\":[],\"categories\":[]}");
+    assert_request("{\"scenario\":\"s\",\"pscore\":12.5}",
+                   "{\"scenario\":\"s\",\"items\":[],\"categories\":[],\"pscore\":12.5}");
     json_t *(*fn)(const json_t *, reco_error_t *) = reco_scenario_request_normalize;
+    assert_refused(fn, "{\"scenario\":\"s\",\"pscore\":\"12\"}", "pscore");
     assert_refused(fn, "{}", "scenario");
     assert_refused(fn, "{\"scenario\":\"bulk\"}", "scenario");
     assert_refused(fn, "{\"scenario\":\"s\",\"limit\":0}", "limit");

@@ -6,6 +6,7 @@
  *   DELETE /v1/{t}/scenarios/{id}           scenarios.delete
  *   GET    /v1/{t}/recommend/{scenario}     recommend.scenario ?user=&session=|cookie=&item=..
  *                                                              &category=..&limit=&filters=<JSON>
+ *                                                              &pscore=<number>
  *   POST   /v1/{t}/recommend/{scenario}     recommend.scenario body: the same fields as JSON
  *   POST   /v1/{t}/recommend/bulk           recommend.bulk     {"requests": [{scenario, ...}]}
  *
@@ -14,6 +15,7 @@
  * made canonical when it is valid and passed on as it came when not, so that the worker answers
  * that element alone with its error and the others normally. Unknown query parameters are
  * ignored, as on every GET route (other dialects and JSONP add their own). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -95,6 +97,22 @@ static void collect_params(const reco_path_t *path, const char *const *names, js
     json_object_set_new(out, field, list);
 }
 
+/* pscore=<number> into request.pscore: 0, or -1 after answering 400. */
+static int pscore_param(struct evhttp_request *req, const reco_path_t *path, json_t *request)
+{
+    const char *text = reco_path_param(path, "pscore");
+    if (!text) return 0;
+    char *end = NULL;
+    double v = *text ? strtod(text, &end) : NAN;
+    if (!isfinite(v) || (end && *end)) {
+        reco_http_send_error(req, 400, "invalid_field",
+                             "pscore: must be a finite number (the score of the last item of the previous page)");
+        return -1;
+    }
+    json_object_set_new(request, "pscore", json_real(v));
+    return 0;
+}
+
 /* The request of a GET as JSON (not yet checked), or NULL after answering 400. */
 static json_t *request_from_query(struct evhttp_request *req, const reco_path_t *path, const char *scenario)
 {
@@ -116,7 +134,7 @@ static json_t *request_from_query(struct evhttp_request *req, const reco_path_t 
     if (found >= 0 && filters && !parsed)
         reco_http_send_error(req, 400, "invalid_field", "filters: must be a JSON array of filter objects");
     if (parsed) json_object_set_new(request, "filters", parsed);
-    if (found < 0 || (filters && !parsed)) {
+    if (found < 0 || (filters && !parsed) || pscore_param(req, path, request) != 0) {
         json_decref(request);
         return NULL;
     }

@@ -15,6 +15,7 @@ static const dialect_t DIALECTS[] = {
     {"advisable", reco_compat_advisable},
     {"yoochoose", reco_compat_yoochoose},
     {"gravity", reco_compat_gravity},
+    {"tastehit", reco_compat_tastehit},
     {NULL, NULL},
 };
 

@@ -28,6 +28,13 @@ static const reco_route_t ADVISABLE[] = {
     {NULL, NULL},
 };
 
+/* reco_compat_tastehit.c (reco_compat_tastehit); an action is a path parameter */
+static const reco_route_t TASTEHIT[] = {
+    {"POST", "/compat/tastehit/api/{customer}/v1/interaction/{user}/{item}/{action}"},
+    {"GET", "/compat/tastehit/api/{customer}/v1/{widget}/r"},
+    {NULL, NULL},
+};
+
 /* reco_compat_gravity.c (METHODS) */
 static const reco_route_t GRAVITY[] = {
     {"POST", "/compat/gravity/{tenant}/addEvents"},
@@ -67,7 +74,7 @@ static const reco_route_t YOOCHOOSE[] = {
     {NULL, NULL},
 };
 
-static const reco_route_t *const DIALECT_ROUTES[] = {AEGERIA, ADVISABLE, GRAVITY, YOOCHOOSE, NULL};
+static const reco_route_t *const DIALECT_ROUTES[] = {AEGERIA, ADVISABLE, TASTEHIT, GRAVITY, YOOCHOOSE, NULL};
 
 void reco_compat_routes(reco_route_fn emit, void *ctx)
 {

@@ -5,6 +5,8 @@
  * tenant, trim event-ids older than RECO_EVENT_IDS_KEEP_MS, and one EVALSHA per chunk. Nothing
  * is written unless the whole batch is valid. The trim runs on every request: it costs one
  * O(log N) command in a pipeline that is sent anyway, and keeps the set bounded without state.
+ * With `known_items: true` (the TasteHit dialect: an interaction with an item that is not in
+ * the catalogue is a 400), one SMISMEMBER of the catalogue set comes before anything is written.
  *
  * Ownership: the normalised array and the JSON texts are the handler's, freed before it returns. */
 #include "reco_events.h"
@@ -12,6 +14,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "reco_actions.h"
 #include "reco_event_entry.h"
@@ -41,6 +44,52 @@ static json_t *events_validate(reco_ingest_t *ing, const char *tenant, const jso
     }
     reco_known_actions_clear(&known);
     return events;
+}
+
+/* Every event's item must be in the catalogue (reco:{T}:items): one SMISMEMBER. 0, or -1 with
+ * rep filled: 400 unknown_item naming the first unknown item, 503 / 500 when Redis fails. */
+static int check_known_items(reco_ingest_t *ing, const char *tenant, const json_t *events,
+                             reco_reply_t *rep)
+{
+    size_t n = json_array_size(events);
+    char key[RECO_KEY_MAX];
+    const char **argv = calloc(n + 2, sizeof *argv);
+    size_t *lens = calloc(n + 2, sizeof *lens);
+    if (!argv || !lens || reco_key_items(key, sizeof key, tenant) < 0) {
+        free(argv), free(lens);
+        reco_reply_fail(rep, 500, "internal", "out of memory");
+        return -1;
+    }
+    argv[0] = "SMISMEMBER", lens[0] = strlen(argv[0]);
+    argv[1] = key, lens[1] = strlen(key);
+    for (size_t i = 0; i < n; i++) {
+        json_t *item = json_object_get(json_array_get(events, i), "item");
+        argv[2 + i] = json_string_value(item), lens[2 + i] = json_string_length(item);
+    }
+    redisReply *r = reco_store_commandv(ing->store, (int)(n + 2), argv, lens);
+    free(argv), free(lens);
+    int rc = -1;
+    if (!r)
+        reco_reply_fail(rep, 503, "redis_unavailable", "reading the catalogue: %s",
+                        reco_store_errstr(ing->store));
+    else if (r->type == REDIS_REPLY_ERROR)
+        reco_reply_fail(rep, reco_store_error_is_transient(r->str) ? 503 : 500,
+                        reco_store_error_is_transient(r->str) ? "redis_unavailable" : "internal",
+                        "reading the catalogue: %s", r->str);
+    else if (r->type != REDIS_REPLY_ARRAY || r->elements != n)
+        reco_reply_fail(rep, 500, "internal", "reading the catalogue: unexpected reply");
+    else
+        rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (r->element[i]->type == REDIS_REPLY_INTEGER && r->element[i]->integer == 1) continue;
+        char where[32] = "";
+        if (n > 1) snprintf(where, sizeof where, "events[%zu].", i);
+        reco_reply_fail(rep, 400, "unknown_item", "%sitem: '%.256s' is not in the catalogue",
+                        where, json_string_value(json_object_get(json_array_get(events, i), "item")));
+        rc = -1;
+    }
+    if (r) freeReplyObject(r);
+    return rc;
 }
 
 static void entries_free(char **entries, size_t n)
@@ -79,6 +128,11 @@ void reco_op_events_add(reco_ingest_t *ing, const char *tenant, const json_t *ar
     int64_t now = reco_now_ms();
     json_t *events = events_validate(ing, tenant, args, now, rep);
     if (!events) return;
+    if (json_is_true(json_object_get(args, "known_items")) &&
+        check_known_items(ing, tenant, events, rep) != 0) {
+        json_decref(events);
+        return;
+    }
     size_t n = json_array_size(events);
     char **entries = entries_build(events);
     json_decref(events);

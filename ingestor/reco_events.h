@@ -12,7 +12,8 @@
 /* How long a client event id is remembered (30 days). */
 #define RECO_EVENT_IDS_KEEP_MS (30LL * 24 * 3600 * 1000)
 
-/* events.add {events: [...]}: 200 {stored, duplicates}. */
+/* events.add {events: [...], known_items?}: 200 {stored, duplicates}. known_items: true refuses
+ * (400 unknown_item) a batch with an item that is not in the catalogue. */
 void reco_op_events_add(reco_ingest_t *ing, const char *tenant, const json_t *args,
                         reco_reply_t *rep);
 

@@ -43,6 +43,7 @@ typedef struct {
     const json_t *items;     /* the request's context items (array) */
     const json_t *categories; /* the request's category paths (array) */
     json_t *filters;         /* owned: the scenario's and the request's, or NULL */
+    const json_t *pscore;    /* the request's page cursor (TasteHit), or NULL */
     size_t limit;
     int exclude_context, exclude_purchased;
     json_t *exclude_seen;    /* borrowed: the scenario's exclude.seen, or NULL */
@@ -145,6 +146,7 @@ static int chain_setup(chain_t *c, const json_t *request)
     c->user = json_string_value(json_object_get(request, "user"));
     c->items = json_object_get(request, "items");
     c->categories = json_object_get(request, "categories");
+    c->pscore = json_object_get(request, "pscore");
     json_t *limit = json_object_get(request, "limit");
     if (!limit) limit = json_object_get(c->scenario, "limit");
     c->limit = (size_t)json_integer_value(limit);
@@ -314,7 +316,8 @@ static int run_args(chain_t *c, const json_t *args, const int64_t versions[2],
     return rc;
 }
 
-/* The recommend args of one step: model, the limit still open, context, user, filters. */
+/* The recommend args of one step: model, the limit still open, context, user, filters, and
+ * the request's pscore (TasteHit's rule: no step returns anything scored pscore or more). */
 static json_t *step_args(const chain_t *c, const char *model)
 {
     json_t *args = json_pack("{s:s, s:I, s:O}", "model", model, "limit",
@@ -322,6 +325,7 @@ static json_t *step_args(const chain_t *c, const char *model)
     if (args && c->user) json_object_set_new(args, "user", json_string(c->user));
     if (args && c->filters) json_object_set(args, "filters", c->filters);
     if (args && c->exclude_seen) json_object_set(args, "exclude_seen", c->exclude_seen);
+    if (args && c->pscore) json_object_set(args, "pscore", (json_t *)c->pscore);
     return args;
 }
 

@@ -4,7 +4,8 @@
  * A scenario (common/reco_scenario.h, loaded by reco_scenario_read.c) names a chain: its model,
  * then each fallback in order. Each step runs one model through reco_recommend_run with the
  * limit still open, the scenario's filters AND-ed with the request's, and leaves out what earlier
- * steps returned, so the answer fills up to limit without duplicates; each entry's `model` is
+ * steps returned, so the answer fills up to limit without duplicates (a request's `pscore`, the
+ * TasteHit page cursor, goes to every step: nothing scored pscore or more); each entry's `model` is
  * the step that produced it. `popular-category` is the popular model's list for a category path
  * (…:m:popular:<v>:c:<path>): the request's paths, else the context items' categories, deepest
  * path first and then its prefixes.

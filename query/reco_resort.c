@@ -3,7 +3,8 @@
  * Reads: the model's current version (one GET); popular: one ZMSCORE of the items on the
  * version's global list; for-user: the user's recent history (ZREVRANGE), then one pipeline of
  * ZMSCORE of the items on the item-to-item list of each history item, summed. random reads
- * nothing. The argument vectors point into the parsed args, which borrow the request's JSON. */
+ * nothing. With `scenario`, one GET of the scenario first (404 if it does not exist). The
+ * argument vectors point into the parsed args, which borrow the request's JSON. */
 #include "reco_resort.h"
 
 #include <stdio.h>
@@ -16,6 +17,8 @@
 #include "reco_query_args.h"
 #include "reco_query_store.h"
 #include "reco_recommend_read.h"
+#include "reco_scenario.h"
+#include "reco_scenario_read.h"
 
 typedef enum { BY_POPULAR, BY_UNPOPULAR, BY_FOR_USER, BY_RANDOM } resort_by_t;
 
@@ -25,6 +28,7 @@ typedef struct {
     const char *items[RECO_RESORT_ITEMS_MAX];
     size_t n;
     const char *user;
+    const char *scenario; /* must exist when given (TasteHit's widget), or NULL */
     int has_seed;
     uint64_t seed;
     char id_buf[RECO_RESORT_ITEMS_MAX + 1][RECO_QUERY_ID_BUF];
@@ -126,6 +130,14 @@ static int parse_args(const json_t *args, resort_args_t *out, reco_error_t *err)
     if (parse_by(args, out, err) != 0 || parse_items(args, out, err) != 0 ||
         reco_query_arg_id(args, "user", out->id_buf[RECO_RESORT_ITEMS_MAX], &out->user, err) < 0)
         return -1;
+    json_t *scenario = json_object_get(args, "scenario");
+    if (scenario && !json_is_null(scenario)) {
+        if (!reco_valid_scenario_id(json_string_value(scenario))) {
+            reco_error_set(err, 400, "invalid_field", "scenario: must be a scenario id");
+            return -1;
+        }
+        out->scenario = json_string_value(scenario);
+    }
     if (out->by == BY_FOR_USER && !out->user) {
         reco_error_set(err, 400, "missing_field", "user: by=for-user needs a user");
         return -1;
@@ -260,6 +272,12 @@ void reco_resort_handle(reco_store_t *store, const char *tenant, const json_t *a
     size_t order[RECO_RESORT_ITEMS_MAX];
     int64_t version = 0;
     int rc = 0;
+    if (a.scenario) { /* TasteHit's widget: it only has to exist */
+        json_t *scenario = NULL;
+        rc = reco_scenario_load(store, tenant, a.scenario, &scenario, rep);
+        json_decref(scenario);
+        if (rc != 0) return;
+    }
     if (a.by == BY_RANDOM) {
         if (!a.has_seed) a.seed = draw_seed();
         reco_resort_shuffle(a.seed, a.n, order);

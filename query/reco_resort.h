@@ -1,7 +1,7 @@
 /* reco_resort — the `resort` op: puts a list of items the client already has (a category page,
  * a search result) into a model's order, TasteHit's `resort`.
  *
- *   args  {by, items: [1..100 ids], user?, seed?}
+ *   args  {by, items: [1..100 ids], user?, seed?, scenario?}
  *   by    popular    by the popular model's score, highest first
  *         unpopular  the same, lowest first
  *         for-user   by the summed item-to-item similarity to the user's 20 most recent items
@@ -10,6 +10,8 @@
  *                    seed and items give the same order; without seed one is drawn and returned
  *   reply {by, version (of the model read; null for random or never built), seed (random only),
  *          items: [{item, score}]} with every distinct item given, in the new order.
+ *
+ * scenario (TasteHit's widget of a resort request) only has to exist: 404 when it does not.
  *
  * Items the model knows nothing about (no score) keep their relative place at the end, with
  * score null; equal scores keep the order they came in (the sort is stable). Repeated items are
