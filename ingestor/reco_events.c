@@ -84,8 +84,8 @@ static int check_known_items(reco_ingest_t *ing, const char *tenant, const json_
         if (r->element[i]->type == REDIS_REPLY_INTEGER && r->element[i]->integer == 1) continue;
         char where[32] = "";
         if (n > 1) snprintf(where, sizeof where, "events[%zu].", i);
-        reco_reply_fail(rep, 400, "unknown_item", "%sitem: '%.256s' is not in the catalogue",
-                        where, json_string_value(json_object_get(json_array_get(events, i), "item")));
+        reco_reply_fail(rep, 400, "unknown_item", "%sitem: '%.256s' is not in the catalogue", where,
+                        json_string_value(json_object_get(json_array_get(events, i), "item")));
         rc = -1;
     }
     if (r) freeReplyObject(r);
