@@ -128,6 +128,12 @@ class ExchangesTest(ClusterTestCase):
         self.ex("GET", g + "/getUser?userId=u9", expect=200)
         self.ex("GET", g + "/getEvents?userId=u1", expect=200)
         self.ex("GET", g + "/optOut?userId=u9", expect=200)
+        h = "/compat/tastehit/api/%s/v1" % T
+        self.ex("POST", h + "/interaction/u1/i2/visit", expect=204)
+        self.ex("POST", h + "/interaction/u1/nope/visit", expect=400)
+        self.ex("GET", h + "/home/r?item_pid=i1&limit=3", expect=200)
+        self.ex("GET", h + "/home/r?resort=popular&itemarray=%5B%22i1%22,%22i2%22%5D", expect=200)
+        self.ex("GET", h + "/nope/r?item_pid=i1", expect=400)
         y = "/compat/yoochoose"
         self.ex("GET", y + "/api/v2/%s/u1/home.json?numrecs=3&contextitems=i1&attribute=title" % T, expect=200)
         self.ex("GET", y + "/api/v2/%s/u1/home.jsonp?contextitems=i1&jsonpCallback=cb" % T, expect=200)
