@@ -112,7 +112,8 @@ static int check_fallbacks(const json_t *body, json_t *out, reco_error_t *err)
     if (!fallbacks || json_is_null(fallbacks))
         return json_object_set_new(out, "fallbacks", json_array());
     if (!json_is_array(fallbacks) || json_array_size(fallbacks) > RECO_SCENARIO_FALLBACKS_MAX) {
-        reco_error_set(err, 400, "invalid_field", "fallbacks: must be an array of up to %d model names",
+        reco_error_set(err, 400, "invalid_field",
+                       "fallbacks: must be an array of up to %d model names",
                        RECO_SCENARIO_FALLBACKS_MAX);
         return -1;
     }
@@ -130,7 +131,8 @@ static int check_fallbacks(const json_t *body, json_t *out, reco_error_t *err)
         if (repeated) {
             reco_error_set(err, 400, "invalid_field",
                            "fallbacks[%zu]: '%s' is already in the chain (model or an earlier "
-                           "fallback)", i, name);
+                           "fallback)",
+                           i, name);
             return -1;
         }
     }
@@ -238,8 +240,8 @@ static int add_list(json_t *list, const json_t *v, const char *field, size_t max
     size_t n = json_is_array(v) ? json_array_size(v) : 1;
     for (size_t i = 0; i < n; i++) {
         const json_t *e = json_is_array(v) ? json_array_get(v, i) : v;
-        json_t *text = categories ? (valid_category(e) ? json_incref((json_t *)e) : NULL)
-                                  : id_text(e);
+        json_t *text =
+            categories ? (valid_category(e) ? json_incref((json_t *)e) : NULL) : id_text(e);
         if (!text) {
             reco_error_set(err, 400, "invalid_field",
                            categories ? "%s: each must be a category path of 1 to %d bytes of "
@@ -289,7 +291,8 @@ static int check_user(const json_t *request, json_t *out, reco_error_t *err)
         if (!text) {
             reco_error_set(err, 400, "invalid_field",
                            "%s: must be an id of 1 to %d bytes of UTF-8 without control "
-                           "characters", fields[f], RECO_ID_MAX);
+                           "characters",
+                           fields[f], RECO_ID_MAX);
             return -1;
         }
         if (json_object_get(out, "user")) {
@@ -315,20 +318,49 @@ static int check_pscore(const json_t *request, json_t *out, reco_error_t *err)
     return json_object_set(out, "pscore", pscore);
 }
 
+/* offset: entries of the chain's answer skipped (paging), 0..RECO_SCENARIO_OFFSET_MAX. */
+static int check_offset(const json_t *request, json_t *out, reco_error_t *err)
+{
+    json_t *offset = json_object_get(request, "offset");
+    if (!offset || json_is_null(offset)) return 0;
+    if (!json_is_integer(offset) || json_integer_value(offset) < 0 ||
+        json_integer_value(offset) > RECO_SCENARIO_OFFSET_MAX) {
+        reco_error_set(err, 400, "invalid_field", "offset: must be a whole number from 0 to %d",
+                       RECO_SCENARIO_OFFSET_MAX);
+        return -1;
+    }
+    return json_object_set(out, "offset", offset);
+}
+
+/* include_sets: bought-with steps also return 2-item sets (Aegeria's include-sets). */
+static int check_include_sets(const json_t *request, json_t *out, reco_error_t *err)
+{
+    json_t *sets = json_object_get(request, "include_sets");
+    if (!sets || json_is_null(sets)) return 0;
+    if (!json_is_boolean(sets)) {
+        reco_error_set(err, 400, "invalid_field", "include_sets: must be true or false");
+        return -1;
+    }
+    return json_object_set(out, "include_sets", sets);
+}
+
 /* attributes: item attribute names each answer entry gets (as the recommend op's attributes). */
 static int check_attributes(const json_t *request, json_t *out, reco_error_t *err)
 {
     json_t *names = json_object_get(request, "attributes");
     if (!names || json_is_null(names)) return 0;
-    json_t *list = json_is_array(names) && json_array_size(names) <= RECO_SCENARIO_ATTRIBUTES_MAX ? json_array() : NULL;
+    json_t *list = json_is_array(names) && json_array_size(names) <= RECO_SCENARIO_ATTRIBUTES_MAX
+                       ? json_array()
+                       : NULL;
     for (size_t i = 0; list && i < json_array_size(names); i++) {
         json_t *v = json_array_get(names, i);
         if (!json_is_string(v) || json_string_length(v) > RECO_FILTER_NAME_MAX ||
             !reco_valid_id(json_string_value(v), json_string_length(v))) {
             json_decref(list);
-            reco_error_set(err, 400, "invalid_field",
-                           "attributes[%zu]: must be a name of 1 to %d bytes without control characters", i,
-                           RECO_FILTER_NAME_MAX);
+            reco_error_set(
+                err, 400, "invalid_field",
+                "attributes[%zu]: must be a name of 1 to %d bytes without control characters", i,
+                RECO_FILTER_NAME_MAX);
             return -1;
         }
         int repeated = 0;
@@ -337,7 +369,8 @@ static int check_attributes(const json_t *request, json_t *out, reco_error_t *er
         if (!repeated) json_array_append(list, v);
     }
     if (!list) {
-        reco_error_set(err, 400, "invalid_field", "attributes: must be an array of at most %d names",
+        reco_error_set(err, 400, "invalid_field",
+                       "attributes: must be an array of at most %d names",
                        RECO_SCENARIO_ATTRIBUTES_MAX);
         return -1;
     }
@@ -346,9 +379,10 @@ static int check_attributes(const json_t *request, json_t *out, reco_error_t *er
 
 json_t *reco_scenario_request_normalize(const json_t *request, reco_error_t *err)
 {
-    static const char *const fields[] = {"scenario", "user",     "session",  "cookie",
-                                         "items",    "item",     "categories", "category",
-                                         "limit",    "filters",  "pscore",     "attributes", NULL};
+    static const char *const fields[] = {"scenario", "user",         "session",    "cookie",
+                                         "items",    "item",         "categories", "category",
+                                         "limit",    "filters",      "pscore",     "attributes",
+                                         "offset",   "include_sets", NULL};
     reco_error_clear(err);
     if (!json_is_object(request)) {
         reco_error_set(err, 400, "invalid_body", "request: must be an object");
@@ -362,16 +396,18 @@ json_t *reco_scenario_request_normalize(const json_t *request, reco_error_t *err
     if (!scenario || !reco_valid_scenario_id(json_string_value(scenario))) {
         reco_error_set(err, 400, scenario ? "invalid_field" : "missing_field",
                        "scenario: required, 1 to %d characters of A-Z, a-z, 0-9, _ and - (not "
-                       "'bulk')", RECO_SCENARIO_ID_MAX);
+                       "'bulk')",
+                       RECO_SCENARIO_ID_MAX);
         json_decref(out);
         return NULL;
     }
     if (json_object_set(out, "scenario", scenario) != 0 || check_user(request, out, err) != 0 ||
         check_list(request, out, "items", "item", RECO_SCENARIO_CONTEXT_MAX, 0, err) != 0 ||
-        check_list(request, out, "categories", "category", RECO_SCENARIO_CATEGORIES_MAX, 1,
-                   err) != 0 ||
+        check_list(request, out, "categories", "category", RECO_SCENARIO_CATEGORIES_MAX, 1, err) !=
+            0 ||
         check_limit(request, out, 0, err) != 0 || check_filters(request, out, 0, err) != 0 ||
-        check_pscore(request, out, err) != 0 || check_attributes(request, out, err) != 0) {
+        check_pscore(request, out, err) != 0 || check_attributes(request, out, err) != 0 ||
+        check_offset(request, out, err) != 0 || check_include_sets(request, out, err) != 0) {
         if (!err->status) reco_error_set(err, 500, "internal", "out of memory");
         json_decref(out);
         return NULL;

@@ -44,6 +44,7 @@
 #define RECO_SCENARIO_CONTEXT_MAX 20    /* context items of one request */
 #define RECO_SCENARIO_CATEGORIES_MAX 10 /* category paths of one request */
 #define RECO_SCENARIO_BULK_MAX 20       /* requests in one bulk call */
+#define RECO_SCENARIO_OFFSET_MAX 1000   /* entries skipped by a request's offset */
 #define RECO_SCENARIO_ATTRIBUTES_MAX 20 /* attribute names of one request */
 #define RECO_SCENARIO_POPULAR_CATEGORY "popular-category"
 

@@ -27,8 +27,8 @@
 #include "reco_scenario_read.h"
 
 #define CHAIN_MAX (1 + RECO_SCENARIO_FALLBACKS_MAX)
-#define MODELS_MAX (2 * CHAIN_MAX)      /* chain models and their fills */
-#define CATEGORY_PATHS_MAX 32           /* paths and prefixes a popular-category step reads */
+#define MODELS_MAX (2 * CHAIN_MAX) /* chain models and their fills */
+#define CATEGORY_PATHS_MAX 32      /* paths and prefixes a popular-category step reads */
 
 typedef struct {
     const char *name; /* static: a model table name */
@@ -38,15 +38,17 @@ typedef struct {
 typedef struct {
     reco_store_t *st;
     const char *tenant;
-    json_t *scenario;        /* owned, canonical */
-    const char *user;        /* borrowed from the request; NULL */
-    const json_t *items;     /* the request's context items (array) */
+    json_t *scenario;         /* owned, canonical */
+    const char *user;         /* borrowed from the request; NULL */
+    const json_t *items;      /* the request's context items (array) */
     const json_t *categories; /* the request's category paths (array) */
-    json_t *filters;         /* owned: the scenario's and the request's, or NULL */
-    const json_t *pscore;    /* the request's page cursor (TasteHit), or NULL */
-    size_t limit;
+    json_t *filters;          /* owned: the scenario's and the request's, or NULL */
+    const json_t *pscore;     /* the request's page cursor (TasteHit), or NULL */
+    size_t limit;             /* entries the chain collects: the request's limit + offset */
+    size_t offset;            /* the first offset of them are left out of the answer */
+    int include_sets;         /* bought-with steps also return 2-item sets */
     int exclude_context, exclude_purchased;
-    json_t *exclude_seen;    /* borrowed: the scenario's exclude.seen, or NULL */
+    json_t *exclude_seen;         /* borrowed: the scenario's exclude.seen, or NULL */
     const char *steps[CHAIN_MAX]; /* static names: the model, then the fallbacks */
     size_t n_steps;
     model_version_t models[MODELS_MAX];
@@ -56,8 +58,8 @@ typedef struct {
     json_t *item_categories; /* owned: paths of the context items (array), or NULL */
     char purchases_key[RECO_KEY_MAX];
     reco_scored_list_t out;
-    reco_error_t skipped;    /* why the first skipped step could not run */
-    int ran;                 /* steps that ran */
+    reco_error_t skipped; /* why the first skipped step could not run */
+    int ran;              /* steps that ran */
     reco_reply_t *rep;
 } chain_t;
 
@@ -107,7 +109,8 @@ static int read_steps(chain_t *c)
     json_t *fallbacks = json_object_get(c->scenario, "fallbacks");
     size_t n = 1 + json_array_size(fallbacks);
     for (size_t i = 0; i < n && i < CHAIN_MAX; i++) {
-        json_t *v = i == 0 ? json_object_get(c->scenario, "model") : json_array_get(fallbacks, i - 1);
+        json_t *v =
+            i == 0 ? json_object_get(c->scenario, "model") : json_array_get(fallbacks, i - 1);
         const char *name = step_name(json_string_value(v));
         if (!name) {
             reco_reply_fail(c->rep, 500, "internal", "scenario: unknown model in the chain");
@@ -124,12 +127,14 @@ static int read_steps(chain_t *c)
 /* The scenario's filters followed by the request's (all AND-ed), or NULL when neither has any. */
 static int merge_filters(chain_t *c, const json_t *request)
 {
-    json_t *mine = json_object_get(c->scenario, "filters"), *theirs = json_object_get(request, "filters");
+    json_t *mine = json_object_get(c->scenario, "filters"),
+           *theirs = json_object_get(request, "filters");
     if (json_array_size(mine) + json_array_size(theirs) == 0) return 0;
     if (json_array_size(mine) + json_array_size(theirs) > RECO_FILTER_MAX) {
-        reco_reply_fail(c->rep, 400, "invalid_field",
-                        "filters: the scenario's %zu and the request's %zu filters are more than %d",
-                        json_array_size(mine), json_array_size(theirs), RECO_FILTER_MAX);
+        reco_reply_fail(
+            c->rep, 400, "invalid_field",
+            "filters: the scenario's %zu and the request's %zu filters are more than %d",
+            json_array_size(mine), json_array_size(theirs), RECO_FILTER_MAX);
         return -1;
     }
     if (!(c->filters = json_array()) || json_array_extend(c->filters, mine) != 0 ||
@@ -149,7 +154,9 @@ static int chain_setup(chain_t *c, const json_t *request)
     c->pscore = json_object_get(request, "pscore");
     json_t *limit = json_object_get(request, "limit");
     if (!limit) limit = json_object_get(c->scenario, "limit");
-    c->limit = (size_t)json_integer_value(limit);
+    c->offset = (size_t)json_integer_value(json_object_get(request, "offset"));
+    c->limit = (size_t)json_integer_value(limit) + c->offset;
+    c->include_sets = json_is_true(json_object_get(request, "include_sets"));
     json_t *exclude = json_object_get(c->scenario, "exclude");
     c->exclude_context = json_is_true(json_object_get(exclude, "context"));
     c->exclude_purchased = json_is_true(json_object_get(exclude, "purchased"));
@@ -245,7 +252,8 @@ static int take_state_replies(chain_t *c, redisReply **r, size_t n)
     int categories = needs_item_categories(c);
     if (categories && !(c->item_categories = json_array())) return fail_out_of_memory(c->rep);
     for (size_t i = 0; i < json_array_size(c->items) && k < n; i++) {
-        if (r[k]->type != REDIS_REPLY_INTEGER) return reco_query_fail(c->rep, c->st, r[k], "PFCOUNT");
+        if (r[k]->type != REDIS_REPLY_INTEGER)
+            return reco_query_fail(c->rep, c->st, r[k], "PFCOUNT");
         json_array_append_new(c->viewers,
                               json_pack("{s:O, s:I}", "item", json_array_get(c->items, i),
                                         "viewers", (json_int_t)r[k++]->integer));
@@ -281,8 +289,8 @@ static int skip(chain_t *c, int status, const char *code, const char *message)
 
 /* Runs args (a recommend args object) with versions, and appends what it returns to c->out
  * marked as step. list_key: a global list read instead of the model's own. */
-static int run_args(chain_t *c, const json_t *args, const int64_t versions[2],
-                    const char *list_key, const char *step)
+static int run_args(chain_t *c, const json_t *args, const int64_t versions[2], const char *list_key,
+                    const char *step)
 {
     reco_recommend_args_t *a = malloc(sizeof *a);
     const char **chosen = malloc((c->out.n + 1) * sizeof *chosen);
@@ -293,6 +301,7 @@ static int run_args(chain_t *c, const json_t *args, const int64_t versions[2],
         free(a), free(chosen);
         return skip(c, err.status, err.code, err.message);
     }
+    if (rc == 0) a->limit = (int)(c->limit - c->out.n); /* with an offset, past the op's 50 */
     for (size_t i = 0; rc == 0 && i < c->out.n; i++)
         chosen[i] = c->out.v[i].item;
     reco_recommend_opts_t opts = {
@@ -320,8 +329,12 @@ static int run_args(chain_t *c, const json_t *args, const int64_t versions[2],
  * the request's pscore (TasteHit's rule: no step returns anything scored pscore or more). */
 static json_t *step_args(const chain_t *c, const char *model)
 {
-    json_t *args = json_pack("{s:s, s:I, s:O}", "model", model, "limit",
-                             (json_int_t)(c->limit - c->out.n), "items", c->items);
+    size_t open = c->limit - c->out.n; /* run_args lifts the op's cap of 50 for an offset */
+    json_t *args =
+        json_pack("{s:s, s:I, s:O}", "model", model, "limit",
+                  (json_int_t)(open < RECO_SCENARIO_LIMIT_MAX ? open : RECO_SCENARIO_LIMIT_MAX),
+                  "items", c->items);
+    if (args && c->include_sets) json_object_set_new(args, "include_sets", json_true());
     if (args && c->user) json_object_set_new(args, "user", json_string(c->user));
     if (args && c->filters) json_object_set(args, "filters", c->filters);
     if (args && c->exclude_seen) json_object_set(args, "exclude_seen", c->exclude_seen);
@@ -364,14 +377,16 @@ static json_t *category_paths(const json_t *paths)
     json_t *out = json_array();
     for (size_t i = 0; out && i < json_array_size(paths); i++) {
         const char *path = json_string_value(json_array_get(paths, i));
-        for (size_t len = path ? strlen(path) : 0; len > 0 && json_array_size(out) < CATEGORY_PATHS_MAX;) {
+        for (size_t len = path ? strlen(path) : 0;
+             len > 0 && json_array_size(out) < CATEGORY_PATHS_MAX;) {
             json_t *prefix = json_stringn(path, len);
             int seen = 0;
             for (size_t j = 0; prefix && j < json_array_size(out) && !seen; j++)
                 seen = json_equal(json_array_get(out, j), prefix);
             if (prefix && !seen) json_array_append(out, prefix);
             json_decref(prefix);
-            while (len > 0 && path[len - 1] != '/') len--;
+            while (len > 0 && path[len - 1] != '/')
+                len--;
             if (len > 0) len--; /* drop the separator */
         }
     }
@@ -399,11 +414,13 @@ static int run_category_step(chain_t *c)
                   "categories");
     else if (versions[0] == 0)
         c->ran++;
-    for (size_t i = 0; rc == 0 && versions[0] && i < json_array_size(paths) && c->out.n < c->limit; i++) {
+    for (size_t i = 0; rc == 0 && versions[0] && i < json_array_size(paths) && c->out.n < c->limit;
+         i++) {
         char key[RECO_KEY_MAX];
         const char *path = json_string_value(json_array_get(paths, i));
         json_t *args = step_args(c, RECO_MODEL_POPULAR);
-        if (!args) rc = fail_out_of_memory(c->rep);
+        if (!args)
+            rc = fail_out_of_memory(c->rep);
         else if (reco_key_model_category(key, sizeof key, c->tenant, RECO_MODEL_POPULAR,
                                          versions[0], path) >= 0)
             rc = run_args(c, args, versions, key, RECO_SCENARIO_POPULAR_CATEGORY);
@@ -416,9 +433,8 @@ static int run_category_step(chain_t *c)
 static int run_chain(chain_t *c)
 {
     for (size_t i = 0; i < c->n_steps && c->out.n < c->limit; i++) {
-        int rc = is_category_step(c->steps[i])
-                     ? run_category_step(c)
-                     : run_model_step(c, c->steps[i]);
+        int rc =
+            is_category_step(c->steps[i]) ? run_category_step(c) : run_model_step(c, c->steps[i]);
         if (rc != 0) return -1;
     }
     if (c->ran == 0) {
@@ -443,7 +459,8 @@ static int complete_answer(chain_t *c, const json_t *request, json_t *body)
     size_t n = 0;
     for (size_t i = 0; i < c->n_models && n < RECO_QUERY_VERSIONS_MAX; i++)
         names[n++] = c->models[i].name;
-    if (n > 0 && reco_query_model_versions(c->st, c->tenant, names, n, served, c->rep) != 0) return -1;
+    if (n > 0 && reco_query_model_versions(c->st, c->tenant, names, n, served, c->rep) != 0)
+        return -1;
     const reco_model_version_t *newest = NULL;
     for (size_t i = 0; i < n; i++)
         if (served[i].built_at_ms > 0 && (!newest || served[i].built_at_ms > newest->built_at_ms))
@@ -452,8 +469,10 @@ static int complete_answer(chain_t *c, const json_t *request, json_t *body)
     json_t *attributes = json_object_get(request, "attributes");
     if (json_array_size(attributes) == 0) return 0;
     json_t *args = json_pack("{s:s, s:I, s:O}", "model", RECO_MODEL_POPULAR, "limit",
-                             (json_int_t)(c->limit ? c->limit : 1), "attributes", attributes);
-    json_t *scratch = json_pack("{s:O}", "recommendations", json_object_get(body, "recommendations"));
+                             (json_int_t)(c->limit > c->offset ? c->limit - c->offset : 1),
+                             "attributes", attributes);
+    json_t *scratch =
+        json_pack("{s:O}", "recommendations", json_object_get(body, "recommendations"));
     reco_recommend_args_t *a = malloc(sizeof *a);
     reco_error_t err;
     int rc = args && scratch && a ? 0 : fail_out_of_memory(c->rep);
@@ -468,16 +487,36 @@ static int complete_answer(chain_t *c, const json_t *request, json_t *body)
     return rc;
 }
 
+/* Leaves the first c->offset entries out of c->out (a page further down). 0, or -1 with rep. */
+static int drop_offset(chain_t *c)
+{
+    if (c->offset == 0) return 0;
+    reco_scored_list_t page = {0};
+    for (size_t i = c->offset; i < c->out.n; i++) {
+        if (reco_scored_list_push(&page, c->out.v[i].item, c->out.v[i].len, c->out.v[i].score) !=
+            0) {
+            reco_scored_list_clear(&page);
+            return fail_out_of_memory(c->rep);
+        }
+        page.v[page.n - 1].model = c->out.v[i].model;
+    }
+    reco_scored_list_clear(&c->out);
+    c->out = page;
+    return 0;
+}
+
 /* Answers one canonical request into rep. */
-static void answer(reco_store_t *store, const char *tenant, const json_t *request, reco_reply_t *rep)
+static void answer(reco_store_t *store, const char *tenant, const json_t *request,
+                   reco_reply_t *rep)
 {
     chain_t c = {.st = store, .tenant = tenant, .rep = rep};
-    if (chain_setup(&c, request) == 0 && read_state(&c) == 0 && run_chain(&c) == 0) {
-        json_t *recs = reco_recommendations_json(&c.out, RECO_MODEL_POPULAR, 0);
-        json_t *body = recs ? json_pack("{s:O, s:o, s:O}", "scenario",
-                                        json_object_get(request, "scenario"), "recommendations",
-                                        recs, "context_items", c.viewers)
-                            : NULL;
+    if (chain_setup(&c, request) == 0 && read_state(&c) == 0 && run_chain(&c) == 0 &&
+        drop_offset(&c) == 0) {
+        json_t *recs = reco_recommendations_json(&c.out, RECO_MODEL_POPULAR, c.include_sets);
+        json_t *body =
+            recs ? json_pack("{s:O, s:o, s:O}", "scenario", json_object_get(request, "scenario"),
+                             "recommendations", recs, "context_items", c.viewers)
+                 : NULL;
         if (body && complete_answer(&c, request, body) != 0)
             json_decref(body); /* rep says why */
         else if (body && reco_recommendation_id_attach(body) == 0)

@@ -385,6 +385,44 @@ class Scenarios(ClusterTestCase):
                 self.assertError(self.cluster.http("POST", "/v1/%s/recommend/bulk" % T, bad), 400, mentions=field)
 
     # -- recommendation ids and viewers ----------------------------------------------------
+    def test_offset_pages_are_slices_of_one_big_page(self):
+        """offset (GET and POST) pages through the whole chain, fallbacks included, in one order;
+        attributes and include-sets are taken on the GET route too."""
+        self.put("paged", {"model": "item-to-item", "fallbacks": ["popular"]})
+        # a context item with few neighbours, so that the pages cross into the fallback
+        counts = {i["id"]: len(self.model_list(model="item-to-item", item=i["id"])) for i in ITEMS}
+        ctx = min((n, i) for i, n in counts.items() if n > 0)[1]
+        whole = self.reco("paged", item=ctx, limit=8)
+        items = [(r["item"], r["model"]) for r in whole["recommendations"]]
+        self.assertGreaterEqual(len(items), 6, whole)
+        self.assertIn("popular", {m for _, m in items}, whole)  # the pages cross into the fallback
+        for offset in (0, 2, 3, 5):
+            with self.subTest(offset=offset):
+                page = self.reco("paged", item=ctx, limit=3, offset=offset)
+                self.assertEqual([(r["item"], r["model"]) for r in page["recommendations"]],
+                                 items[offset:offset + 3])
+                post = self.assertStatus(self.cluster.http(
+                    "POST", "/v1/%s/recommend/paged" % T, {"items": [ctx], "limit": 3, "offset": offset}), 200)
+                self.assertEqual(self.items_of(post), [i for i, _ in items[offset:offset + 3]])
+        self.assertEqual(self.reco("paged", item=ctx, limit=3, offset=1000)["recommendations"], [])
+        err = self.assertError(self.cluster.http("GET", "/v1/%s/recommend/paged?item=tent&offset=1001" % T), 400)
+        self.assertIn("offset", err["message"])
+        err = self.assertError(self.cluster.http("POST", "/v1/%s/recommend/paged" % T,
+                                                 {"items": ["tent"], "offset": -1}), 400)
+        self.assertIn("offset", err["message"])
+        err = self.assertError(self.cluster.http("GET", "/v1/%s/recommend/paged?item=tent&include-sets=maybe" % T), 400)
+        self.assertIn("include-sets", err["message"])
+        with_attrs = self.reco("paged", item="tent", limit=3, attributes="title,price")
+        for r in with_attrs["recommendations"]:
+            self.assertEqual(set(r["attributes"]), {"title", "price"}, r)
+        # include-sets reaches a bought-with step: the same answer as the model route with it
+        self.put("bw-sets", {"model": "bought-with"})
+        chain = self.reco("bw-sets", item="tent", limit=10, **{"include-sets": "true"})
+        model = self.assertStatus(self.cluster.http(
+            "GET", "/v1/%s/recommend?model=bought-with&item=tent&limit=10&include-sets=true" % T), 200)
+        strip = lambda recs: [(r.get("item"), r.get("items")) for r in recs]  # noqa: E731
+        self.assertEqual(strip(chain["recommendations"]), strip(model["recommendations"]))
+
     def test_recommendation_ids_are_unique(self):
         self.put("ids", {"model": "popular"})
         ids = [self.reco("ids")["recommendation_id"] for _ in range(20)]
