@@ -231,9 +231,12 @@ static int build_models(build_t *b)
     reco_build_summary(b, ") in %" PRId64 " ms", reco_build_clock_ms() - started);
     if (reco_item_catalog_load(b->cfg->store, b->tenant, reco_build_tick, b, &b->catalog) != 0)
         return -1;
-    /* for-user and similar-customers (the longest computations) run beside the others, which
-     * mostly wait on Redis while they write; without a side thread they are built inline */
-    reco_build_side_t *side = reco_build_side_start(b);
+    /* for-user and similar-customers (the longest computations) each run on a side thread
+     * beside the others, which mostly wait on Redis while they write; a model whose side thread
+     * cannot start is built inline at the end */
+    reco_build_side_t *sides[2] = {reco_build_side_start(b, reco_build_for_user),
+                                   reco_build_side_start(b, reco_build_similar_users)};
+    reco_build_model_fn inline_fns[2] = {reco_build_for_user, reco_build_similar_users};
     int rc = 0;
     if (rc == 0 && (reco_build_may_continue(b) != 0 || reco_build_popular(b) != 0)) rc = -1;
     if (rc == 0 && (reco_build_may_continue(b) != 0 || reco_build_popular_windows(b) != 0)) rc = -1;
@@ -247,13 +250,13 @@ static int build_models(build_t *b)
         rc = -1;
     if (rc == 0 && (reco_build_may_continue(b) != 0 || reco_build_bought_with(b) != 0)) rc = -1;
     if (rc == 0 && (reco_build_may_continue(b) != 0 || reco_build_content(b) != 0)) rc = -1;
-    if (side) {
-        if (rc != 0) reco_build_side_cancel(side);
-        if (reco_build_side_join(b, &side) != 0) rc = -1;
-    } else {
-        if (rc == 0 && (reco_build_may_continue(b) != 0 || reco_build_for_user(b) != 0)) rc = -1;
-        if (rc == 0 && (reco_build_may_continue(b) != 0 || reco_build_similar_users(b) != 0))
+    for (int k = 0; k < 2; k++) {
+        if (sides[k]) {
+            if (rc != 0) reco_build_side_cancel(sides[k]);
+            if (reco_build_side_join(b, &sides[k]) != 0) rc = -1;
+        } else if (rc == 0 && (reco_build_may_continue(b) != 0 || inline_fns[k](b) != 0)) {
             rc = -1;
+        }
     }
     return rc;
 }

@@ -93,24 +93,22 @@ struct reco_build_side {
     pthread_t thread;
     int rc;
     int done; /* set (atomically) by the side thread when it has finished */
+    reco_build_model_fn build;
 };
 
 static void *side_run(void *arg)
 {
     reco_build_side_t *s = arg;
-    s->rc = reco_build_for_user(&s->ctx);
-    if (s->rc == 0 && reco_build_may_continue(&s->ctx) == 0)
-        s->rc = reco_build_similar_users(&s->ctx);
-    else if (s->rc == 0)
-        s->rc = -1;
+    s->rc = s->build(&s->ctx);
     __atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
     return NULL;
 }
 
-reco_build_side_t *reco_build_side_start(build_t *main)
+reco_build_side_t *reco_build_side_start(build_t *main, reco_build_model_fn build)
 {
     reco_build_side_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
+    s->build = build;
     s->ctx = *main;
     s->ctx.side = 1;
     s->ctx.summary_len = 0;

@@ -6,9 +6,9 @@
  *   reco_build_models.c    popular (with its categories), the time windows, trending,
  *                          item-to-item, also-viewed / also-bought, similar-customers, content,
  *                          bought-with
- *   reco_build_for_user.c  for-user (EASE), and the side thread: for-user and then
+ *   reco_build_for_user.c  for-user (EASE), and the side threads: for-user and
  *                          similar-customers (the two longest computations of a large tenant)
- *                          are built on it, with its own Redis connection, while the main
+ *                          are each built on one, with its own Redis connection, while the main
  *                          thread builds and writes the others
  *
  * A build_t is one context: the main one holds the lease and renews it; a side context (side
@@ -109,9 +109,10 @@ int reco_build_bought_with(build_t *b);
 /* reco_build_for_user.c */
 int reco_build_for_user(build_t *b);
 typedef struct reco_build_side reco_build_side_t;
-/* Starts the side thread (its own connection to cfg->store's address): for-user, then
- * similar-customers. NULL when it cannot (then the caller builds both inline). */
-reco_build_side_t *reco_build_side_start(build_t *main);
+typedef int (*reco_build_model_fn)(build_t *b);
+/* Starts a side thread (its own connection to cfg->store's address) building one model. NULL
+ * when it cannot (then the caller builds it inline). */
+reco_build_side_t *reco_build_side_start(build_t *main, reco_build_model_fn build);
 /* Waits for the side thread, appends its summary to main's; 0, or -1 if its model failed.
  * Frees the side; *side = NULL. */
 int reco_build_side_join(build_t *main, reco_build_side_t **side);
