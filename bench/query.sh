@@ -53,36 +53,7 @@ if ! command -v wrk >/dev/null; then # the bench needs wrk; the tests never do
 fi
 
 # -- processes -----------------------------------------------------------------------------
-TMP=$(mktemp -d /tmp/reco-bench-query-XXXXXX)
-PIDS=()
-cleanup() {
-  local pid
-  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do kill -TERM "${PIDS[i]}" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  wait 2>/dev/null || true
-  if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-start() { # start NAME COMMAND...: in the background, output to $TMP/NAME.log
-  local name=$1; shift
-  show "$@"
-  "$@" >"$TMP/$name.log" 2>&1 &
-  PIDS+=("$!")
-}
-wait_for() { # wait_for WHAT SECONDS COMMAND...
-  local what=$1 deadline=$((SECONDS + $2)); shift 2
-  until "$@" >/dev/null 2>&1; do
-    if [ "$SECONDS" -ge "$deadline" ]; then log "$what not ready; logs:"; tail -n 20 "$TMP"/*.log >&2; exit 1; fi
-    sleep 0.05
-  done
-}
+bench_processes reco-bench-query
 
 REDIS_PORT=$(free_port) HTTP_PORT=$(free_port) INGEST_PORT=$(free_port) QUERY_PORT=$(free_port)
 BARE_PORT=$(free_port)
@@ -158,7 +129,6 @@ fi
 # counted), so that both see the same machine: other work on a shared machine moves both. The
 # figures are the medians over the rounds. Also the CPU time each process of reco used per
 # request (utime + stime from /proc), which other load disturbs much less than rates.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 HZ=$(getconf CLK_TCK)
 wrk_args() { echo -t "$THREADS" -c "$CONNECTIONS" --latency -s bench/query.lua "$1" -- "$TMP/ids" "$TENANT"; }
 rate() { awk '/^Requests\/sec:/ { print $2 }' "$1"; }
