@@ -64,16 +64,10 @@ static int valid_pitem(const char *v)
 static int cursor_params(struct evhttp_request *req, const reco_path_t *path, json_t *args)
 {
     const char *pscore = reco_path_param(path, "pscore"), *pitem = reco_path_param(path, "pitem");
-    if (pscore) {
-        char *end = NULL;
-        double v = *pscore ? strtod(pscore, &end) : NAN;
-        if (!isfinite(v) || (end && *end)) {
-            reco_http_send_error(req, 400, "invalid_field",
-                                 "pscore: must be a finite number (the score of the last item of the previous page)");
-            return -1;
-        }
-        json_object_set_new(args, "pscore", json_real(v));
-    }
+    double v;
+    int found = reco_param_double(req, path, "pscore", "the score of the last item of the previous page", &v);
+    if (found < 0) return -1;
+    if (found) json_object_set_new(args, "pscore", json_real(v));
     if (pitem && (!pscore || !valid_pitem(pitem))) {
         reco_http_send_error(req, 400, "invalid_field", "%s",
                              pscore ? "pitem: must be an item id (the item of the last entry of the previous page)"

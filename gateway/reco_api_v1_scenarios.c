@@ -127,18 +127,10 @@ static void attributes_param(const reco_path_t *path, json_t *request)
 /* pscore=<number> into request.pscore: 0, or -1 after answering 400. */
 static int pscore_param(struct evhttp_request *req, const reco_path_t *path, json_t *request)
 {
-    const char *text = reco_path_param(path, "pscore");
-    if (!text) return 0;
-    char *end = NULL;
-    double v = *text ? strtod(text, &end) : NAN;
-    if (!isfinite(v) || (end && *end)) {
-        reco_http_send_error(
-            req, 400, "invalid_field",
-            "pscore: must be a finite number (the score of the last item of the previous page)");
-        return -1;
-    }
-    json_object_set_new(request, "pscore", json_real(v));
-    return 0;
+    double v;
+    int found = reco_param_double(req, path, "pscore", "the score of the last item of the previous page", &v);
+    if (found == 1) json_object_set_new(request, "pscore", json_real(v));
+    return found < 0 ? -1 : 0;
 }
 
 /* The request of a GET as JSON (not yet checked), or NULL after answering 400. */

@@ -222,18 +222,10 @@ static json_t *json_param(struct evhttp_request *req, const reco_path_t *path, c
 /* pscore=<number>: 0, or -1 after answering 400. */
 static int pscore_param(struct evhttp_request *req, const reco_path_t *path, json_t *request)
 {
-    const char *text = reco_path_param(path, "pscore");
-    if (!text) return 0;
-    char *end = NULL;
-    double v = *text ? strtod(text, &end) : NAN;
-    if (!isfinite(v) || (end && *end)) {
-        reco_http_send_error(
-            req, 400, "invalid_field",
-            "pscore: must be a finite number (the score of the last recommendation received)");
-        return -1;
-    }
-    json_object_set_new(request, "pscore", json_real(v));
-    return 0;
+    double v;
+    int found = reco_param_double(req, path, "pscore", "the score of the last recommendation received", &v);
+    if (found == 1) json_object_set_new(request, "pscore", json_real(v));
+    return found < 0 ? -1 : 0;
 }
 
 /* itemarray: 1..TASTEHIT_ITEMARRAY_MAX ids (integers as their decimal text), or NULL after a 400.

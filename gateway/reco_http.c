@@ -9,6 +9,7 @@
 #include <event2/buffer.h>
 #include <sys/queue.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,6 +281,22 @@ int reco_param_long(struct evhttp_request *req, const reco_path_t *path, const c
         reco_http_send_error(req, 400, "invalid_field", "%s: must be a whole number from %ld to %ld", name, min, max);
         return -1;
     }
+    return 1;
+}
+
+int reco_param_double(struct evhttp_request *req, const reco_path_t *path, const char *name, const char *meaning,
+                      double *out)
+{
+    const char *v = reco_path_param(path, name);
+    if (!v)
+        return 0;
+    char *end = NULL;
+    double d = *v ? strtod(v, &end) : NAN;
+    if (!isfinite(d) || (end && *end)) {
+        reco_http_send_error(req, 400, "invalid_field", "%s: must be a finite number (%s)", name, meaning);
+        return -1;
+    }
+    *out = d;
     return 1;
 }
 

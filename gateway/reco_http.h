@@ -76,6 +76,9 @@ int reco_param_id(struct evhttp_request *req, const reco_path_t *path, const cha
 int reco_param_long(struct evhttp_request *req, const reco_path_t *path, const char *name, long min, long max,
                     long *out);
 int reco_param_bool(struct evhttp_request *req, const reco_path_t *path, const char *name, int *out);
+/* A finite number; the 400 says "<name>: must be a finite number (<meaning>)". */
+int reco_param_double(struct evhttp_request *req, const reco_path_t *path, const char *name, const char *meaning,
+                      double *out);
 /* A timestamp parameter (epoch s/ms or RFC 3339), stored in args as epoch ms. */
 int reco_param_time(struct evhttp_request *req, const reco_path_t *path, const char *name, json_t *args);
 
