@@ -415,8 +415,8 @@ class Cluster:
 
 
 class ClusterTestCase(unittest.TestCase):
-    """Starts one Cluster for the class (cls.cluster_kwargs) and prints its logs when a test of
-    the class fails or errors."""
+    """Starts one Cluster for the class (cls.cluster_kwargs), runs the class's setUpData(), and prints
+    the logs when loading or a test of the class fails or errors."""
 
     cluster_kwargs = {}
     cluster = None
@@ -424,6 +424,17 @@ class ClusterTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.cluster = Cluster(**cls.cluster_kwargs).__enter__()
+        try:
+            cls.setUpData()
+        except BaseException:
+            sys.stderr.write(cls.cluster.logs())
+            cls.cluster.stop()
+            raise
+
+    @classmethod
+    def setUpData(cls):
+        """The class's data, loaded once into the running cluster (a subclass overrides it). If
+        it fails, the logs are printed and the cluster is stopped."""
 
     @classmethod
     def tearDownClass(cls):

@@ -73,17 +73,11 @@ class Aegeria(ClusterTestCase):
     cluster_kwargs = {"query_workers": 1, "trainer": False}
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        try:
-            status, _, body = cls.cluster.http("POST", BASE + "/transaction/bulk", transactions(BASKETS))
-            assert status == 200 and body.get("stored") == sum(len(b[2]) for b in BASKETS), body
-            rc, out = cls.cluster.run_trainer_once(T)
-            assert rc == 0, out
-        except BaseException:
-            sys.stderr.write(cls.cluster.logs())
-            cls.cluster.stop()
-            raise
+    def setUpData(cls):
+        status, _, body = cls.cluster.http("POST", BASE + "/transaction/bulk", transactions(BASKETS))
+        assert status == 200 and body.get("stored") == sum(len(b[2]) for b in BASKETS), body
+        rc, out = cls.cluster.run_trainer_once(T)
+        assert rc == 0, out
 
     def get(self, route):
         return self.cluster.http("GET", BASE + route)

@@ -203,29 +203,23 @@ class Gravity(ClusterTestCase):
     cluster_kwargs = {"query_workers": 1, "trainer": False}
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        try:
-            c = cls.cluster
-            for path, body in (("addItems", SEED_ADD_ITEMS), ("addItems", CATALOGUE), ("addUsers", SEED_ADD_USERS),
-                               ("addEvents", SEED_ADD_EVENTS)):
-                status, _, text = c.http("POST", "%s/%s" % (BASE, path), body)
-                assert (status, text) == (200, ""), (path, status, text)
-            events = [{"itemId": i, "userId": u, "eventType": t, "time": 1700000000 + n}
-                      for n, (u, i, t) in enumerate(HISTORY)]
-            status, _, text = c.http("POST", BASE + "/addEvents", events)
-            assert (status, text) == (200, ""), (status, text)
-            scenarios = {"MAIN_PAGE": {"model": "popular"},
-                         "MAIN_PAGE_PERSONAL": {"model": "for-user", "fallbacks": ["popular"]},
-                         "ITEM_PAGE": {"model": "item-to-item", "fallbacks": ["popular"]}}
-            for sid, body in scenarios.items():
-                assert c.http("PUT", "/v1/%s/scenarios/%s" % (T, sid), body)[0] in (200, 201)
-            rc, out = c.run_trainer_once(T)
-            assert rc == 0, out
-        except BaseException:
-            sys.stderr.write(cls.cluster.logs())
-            cls.cluster.stop()
-            raise
+    def setUpData(cls):
+        c = cls.cluster
+        for path, body in (("addItems", SEED_ADD_ITEMS), ("addItems", CATALOGUE), ("addUsers", SEED_ADD_USERS),
+                           ("addEvents", SEED_ADD_EVENTS)):
+            status, _, text = c.http("POST", "%s/%s" % (BASE, path), body)
+            assert (status, text) == (200, ""), (path, status, text)
+        events = [{"itemId": i, "userId": u, "eventType": t, "time": 1700000000 + n}
+                  for n, (u, i, t) in enumerate(HISTORY)]
+        status, _, text = c.http("POST", BASE + "/addEvents", events)
+        assert (status, text) == (200, ""), (status, text)
+        scenarios = {"MAIN_PAGE": {"model": "popular"},
+                     "MAIN_PAGE_PERSONAL": {"model": "for-user", "fallbacks": ["popular"]},
+                     "ITEM_PAGE": {"model": "item-to-item", "fallbacks": ["popular"]}}
+        for sid, body in scenarios.items():
+            assert c.http("PUT", "/v1/%s/scenarios/%s" % (T, sid), body)[0] in (200, 201)
+        rc, out = c.run_trainer_once(T)
+        assert rc == 0, out
 
     # -- helpers -----------------------------------------------------------------------------
     def call(self, method, name, query="", body=None):

@@ -71,21 +71,15 @@ class TasteHit(ClusterTestCase):
     cluster_kwargs = {"query_workers": 1, "trainer": False}
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        try:
-            c = cls.cluster
-            assert c.http("PUT", "/v1/%s/items" % T, [item_doc(i, it) for i, it in enumerate(ALL)])[0] == 200
-            status, _, body = c.http("POST", "/v1/%s/events" % T, events())
-            assert status == 200, body
-            for wid, scenario in WIDGETS.items():
-                assert c.http("PUT", "/v1/%s/scenarios/%s" % (T, wid), scenario)[0] in (200, 201)
-            rc, out = c.run_trainer_once(T)
-            assert rc == 0, out
-        except BaseException:
-            sys.stderr.write(cls.cluster.logs())
-            cls.cluster.stop()
-            raise
+    def setUpData(cls):
+        c = cls.cluster
+        assert c.http("PUT", "/v1/%s/items" % T, [item_doc(i, it) for i, it in enumerate(ALL)])[0] == 200
+        status, _, body = c.http("POST", "/v1/%s/events" % T, events())
+        assert status == 200, body
+        for wid, scenario in WIDGETS.items():
+            assert c.http("PUT", "/v1/%s/scenarios/%s" % (T, wid), scenario)[0] in (200, 201)
+        rc, out = c.run_trainer_once(T)
+        assert rc == 0, out
 
     # -- helpers ---------------------------------------------------------------------------
     def th(self, method, rest, status=None):

@@ -63,27 +63,21 @@ class Yoochoose(ClusterTestCase):
     cluster_kwargs = {"query_workers": 1, "trainer": False}
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        try:
-            c = cls.cluster
-            assert c.http("PUT", "/v1/%s/items" % T, ITEMS)[0] == 200
-            events = [{"user": u, "item": i, "type": "view"} for u, items in VIEWS.items() for i in items]
-            events += [{"user": "u2", "item": "126", "type": "purchase"}, {"user": "u3", "item": "200", "type": "cart"}]
-            status, _, body = c.http("POST", "/v1/%s/events" % T, events)
-            assert status == 200, body
-            for sid, scenario in (("detailpage", {"model": "item-to-item", "fallbacks": ["popular-category", "popular"]}),
-                                  ("itemonly", {"model": "item-to-item"}),
-                                  ("personal", {"model": "for-user"}),
-                                  ("basket", {"model": "bought-with"}),
-                                  ("category", {"model": "popular-category", "fallbacks": ["popular"]})):
-                assert c.http("PUT", "/v1/%s/scenarios/%s" % (T, sid), scenario)[0] in (200, 201)
-            rc, out = c.run_trainer_once(T)
-            assert rc == 0, out
-        except BaseException:
-            sys.stderr.write(cls.cluster.logs())
-            cls.cluster.stop()
-            raise
+    def setUpData(cls):
+        c = cls.cluster
+        assert c.http("PUT", "/v1/%s/items" % T, ITEMS)[0] == 200
+        events = [{"user": u, "item": i, "type": "view"} for u, items in VIEWS.items() for i in items]
+        events += [{"user": "u2", "item": "126", "type": "purchase"}, {"user": "u3", "item": "200", "type": "cart"}]
+        status, _, body = c.http("POST", "/v1/%s/events" % T, events)
+        assert status == 200, body
+        for sid, scenario in (("detailpage", {"model": "item-to-item", "fallbacks": ["popular-category", "popular"]}),
+                              ("itemonly", {"model": "item-to-item"}),
+                              ("personal", {"model": "for-user"}),
+                              ("basket", {"model": "bought-with"}),
+                              ("category", {"model": "popular-category", "fallbacks": ["popular"]})):
+            assert c.http("PUT", "/v1/%s/scenarios/%s" % (T, sid), scenario)[0] in (200, 201)
+        rc, out = c.run_trainer_once(T)
+        assert rc == 0, out
 
     # -- helpers ---------------------------------------------------------------------------
     def get(self, path, headers=None):

@@ -172,17 +172,11 @@ class ShopTestCase(ClusterTestCase):
 
 class EndToEnd(ShopTestCase):
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        try:
-            cls.ref = Reference(EVENTS)
-            cls.posted = len(EVENTS)
-            cls.load_replies, cls.load_expected, cls.times = cls.load_shop(TENANT)
-            cls.trainer_rc, cls.trainer_out = cls.cluster.run_trainer_once(TENANT)
-        except BaseException:
-            sys.stderr.write(cls.cluster.logs())
-            cls.cluster.stop()
-            raise
+    def setUpData(cls):
+        cls.ref = Reference(EVENTS)
+        cls.posted = len(EVENTS)
+        cls.load_replies, cls.load_expected, cls.times = cls.load_shop(TENANT)
+        cls.trainer_rc, cls.trainer_out = cls.cluster.run_trainer_once(TENANT)
 
     def test_00_reference_matches_hand_worked_figures(self):
         self.assertEqual(sorted(visible(self.ref.popular()).items(), key=lambda kv: -kv[1]), POPULAR)

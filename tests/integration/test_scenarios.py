@@ -53,25 +53,19 @@ def q(**params):
 
 class Scenarios(ClusterTestCase):
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        try:
-            c = cls.cluster
-            assert c.http("PUT", "/v1/%s/items" % T, ITEMS)[0] == 200
-            events = [{"user": u, "item": i, "type": t} for u, i, t in EVENTS]
-            status, _, body = c.http("POST", "/v1/%s/events" % T, events)
-            assert (status, body.get("stored")) == (200, len(EVENTS)), body
-            assert c.http("POST", "/v1/%s/train" % T)[0] == 202
+    def setUpData(cls):
+        c = cls.cluster
+        assert c.http("PUT", "/v1/%s/items" % T, ITEMS)[0] == 200
+        events = [{"user": u, "item": i, "type": t} for u, i, t in EVENTS]
+        status, _, body = c.http("POST", "/v1/%s/events" % T, events)
+        assert (status, body.get("stored")) == (200, len(EVENTS)), body
+        assert c.http("POST", "/v1/%s/train" % T)[0] == 202
 
-            def built():
-                _, _, b = c.http("GET", "/v1/%s/models" % T)
-                m = b.get("models", {})
-                return all(m.get(n) for n in ("popular", "trending", "item-to-item", "similar-customers", "for-user"))
-            wait_until(built, timeout=30, what="the models of %s" % T)
-        except BaseException:
-            sys.stderr.write(cls.cluster.logs())
-            cls.cluster.stop()
-            raise
+        def built():
+            _, _, b = c.http("GET", "/v1/%s/models" % T)
+            m = b.get("models", {})
+            return all(m.get(n) for n in ("popular", "trending", "item-to-item", "similar-customers", "for-user"))
+        wait_until(built, timeout=30, what="the models of %s" % T)
 
     # -- helpers ---------------------------------------------------------------------------
     def put(self, sid, body, status=None):
