@@ -10,6 +10,7 @@ PKGS=(
   uthash-dev python3 time
   redis-server redis-tools curl libcurl4-openssl-dev wrk libcsv-dev
   liblapacke-dev libopenblas-dev
+  libsodium-dev
 )
 
 missing=()
