@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "reco_attribution.h"
 #include "reco_filter.h"
 #include "reco_model_names.h"
 #include "reco_validate.h"
@@ -181,10 +182,110 @@ static int check_description(const json_t *body, json_t *out, reco_error_t *err)
     return json_object_set(out, "description", d);
 }
 
+/* The fields a variant may override, checked as a scenario's (check_chain). */
+static int check_chain(const json_t *body, json_t *out, reco_error_t *err)
+{
+    return check_model(body, out, err) != 0 || check_limit(body, out, 1, err) != 0 ||
+                   check_filters(body, out, 1, err) != 0 ||
+                   check_fallbacks(body, out, err) != 0 || check_exclude(body, out, err) != 0
+               ? -1
+               : 0;
+}
+
+/* Prefixes err's message with "variants[i]." (the field inside the variant stays named). */
+static void name_variant(reco_error_t *err, size_t i)
+{
+    char message[sizeof err->message + 32];
+    snprintf(message, sizeof message, "variants[%zu].%s", i, err->message);
+    memcpy(err->message, message, sizeof err->message - 1);
+    err->message[sizeof err->message - 1] = '\0';
+}
+
+/* One variant: {name, weight, overrides...}. merged is the canonical scenario without variants;
+ * the overrides are checked on a copy of it with them applied, so a variant's chain is checked
+ * whole (its fallbacks against its model). Appends the canonical variant to list. */
+static int check_variant(const json_t *v, size_t i, const json_t *scenario, json_t *list,
+                         reco_error_t *err)
+{
+    static const char *const fields[] = {"name",    "weight",    "model",   "limit",
+                                         "filters", "fallbacks", "exclude", NULL};
+    if (!json_is_object(v)) {
+        reco_error_set(err, 400, "invalid_field",
+                       "variants[%zu]: must be an object {\"name\": .., \"weight\": n, "
+                       "overrides of model, limit, filters, fallbacks, exclude}",
+                       i);
+        return -1;
+    }
+    if (only_known_fields(v, fields, "a variant", err) != 0) return name_variant(err, i), -1;
+    json_t *name = json_object_get(v, "name"), *weight = json_object_get(v, "weight");
+    if (!reco_valid_variant_name(json_string_value(name))) {
+        reco_error_set(err, 400, name ? "invalid_field" : "missing_field",
+                       "variants[%zu].name: required, 1 to %d characters of A-Z, a-z, 0-9, _ "
+                       "and -",
+                       i, RECO_VARIANT_NAME_MAX);
+        return -1;
+    }
+    for (size_t j = 0; j < json_array_size(list); j++)
+        if (json_equal(json_object_get(json_array_get(list, j), "name"), name)) {
+            reco_error_set(err, 400, "invalid_field",
+                           "variants[%zu].name: '%s' is already the name of variants[%zu]", i,
+                           json_string_value(name), j);
+            return -1;
+        }
+    if (!json_is_integer(weight) || json_integer_value(weight) < 1 ||
+        json_integer_value(weight) > RECO_SCENARIO_WEIGHT_MAX) {
+        reco_error_set(err, 400, weight ? "invalid_field" : "missing_field",
+                       "variants[%zu].weight: required, a whole number from 1 to %d (its share "
+                       "is weight / the sum of the weights)",
+                       i, RECO_SCENARIO_WEIGHT_MAX);
+        return -1;
+    }
+    json_t *merged = json_deep_copy(scenario), *checked = json_object(),
+           *canon = json_pack("{s:O, s:O}", "name", name, "weight", weight);
+    int rc = merged && checked && canon ? 0 : -1;
+    for (size_t f = 2; rc == 0 && fields[f]; f++) {
+        json_t *o = json_object_get(v, fields[f]);
+        if (o && !json_is_null(o)) rc = json_object_set(merged, fields[f], o);
+    }
+    if (rc == 0 && check_chain(merged, checked, err) != 0) rc = -1, name_variant(err, i);
+    for (size_t f = 2; rc == 0 && fields[f]; f++) {
+        json_t *o = json_object_get(v, fields[f]);
+        if (o && !json_is_null(o))
+            rc = json_object_set(canon, fields[f], json_object_get(checked, fields[f]));
+    }
+    if (rc == 0) rc = json_array_append(list, canon);
+    json_decref(merged), json_decref(checked), json_decref(canon);
+    return rc;
+}
+
+/* variants: 1..RECO_SCENARIO_VARIANTS_MAX variants (see the header); [] or null = none. */
+static int check_variants(const json_t *body, json_t *out, reco_error_t *err)
+{
+    json_t *variants = json_object_get(body, "variants");
+    if (!variants || json_is_null(variants) ||
+        (json_is_array(variants) && json_array_size(variants) == 0))
+        return 0;
+    if (!json_is_array(variants) || json_array_size(variants) > RECO_SCENARIO_VARIANTS_MAX) {
+        reco_error_set(err, 400, "invalid_field",
+                       "variants: must be an array of up to %d variants {\"name\", \"weight\", "
+                       "overrides...}",
+                       RECO_SCENARIO_VARIANTS_MAX);
+        return -1;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < json_array_size(variants); i++)
+        if (check_variant(json_array_get(variants, i), i, out, list, err) != 0) {
+            json_decref(list);
+            return -1;
+        }
+    return list ? json_object_set_new(out, "variants", list) : -1;
+}
+
 json_t *reco_scenario_normalize(const json_t *body, reco_error_t *err)
 {
-    static const char *const fields[] = {"id",      "model",     "limit",       "filters",
-                                         "exclude", "fallbacks", "description", NULL};
+    static const char *const fields[] = {"id",          "model",    "limit",
+                                         "filters",     "exclude",  "fallbacks",
+                                         "description", "variants", NULL};
     reco_error_clear(err);
     if (!json_is_object(body)) {
         reco_error_set(err, 400, "invalid_body",
@@ -198,9 +299,8 @@ json_t *reco_scenario_normalize(const json_t *body, reco_error_t *err)
         return NULL;
     }
     if (only_known_fields(body, fields, "a scenario", err) != 0 ||
-        check_model(body, out, err) != 0 || check_limit(body, out, 1, err) != 0 ||
-        check_filters(body, out, 1, err) != 0 || check_fallbacks(body, out, err) != 0 ||
-        check_exclude(body, out, err) != 0 || check_description(body, out, err) != 0) {
+        check_chain(body, out, err) != 0 || check_description(body, out, err) != 0 ||
+        check_variants(body, out, err) != 0) {
         if (!err->status) reco_error_set(err, 500, "internal", "out of memory");
         json_decref(out);
         return NULL;
@@ -377,12 +477,30 @@ static int check_attributes(const json_t *request, json_t *out, reco_error_t *er
     return json_object_set_new(out, "attributes", list);
 }
 
+/* split_group: the A/B group the shop put the visitor in (Gravity's splitGroup), an id of up to
+ * RECO_SCENARIO_SPLIT_GROUP_MAX bytes (or an integer). */
+static int check_split_group(const json_t *request, json_t *out, reco_error_t *err)
+{
+    json_t *group = json_object_get(request, "split_group");
+    if (!group || json_is_null(group)) return 0;
+    json_t *text = id_text(group);
+    if (!text || json_string_length(text) > RECO_SCENARIO_SPLIT_GROUP_MAX) {
+        json_decref(text);
+        reco_error_set(err, 400, "invalid_field",
+                       "split_group: must be 1 to %d bytes of UTF-8 without control characters",
+                       RECO_SCENARIO_SPLIT_GROUP_MAX);
+        return -1;
+    }
+    return json_object_set_new(out, "split_group", text);
+}
+
 json_t *reco_scenario_request_normalize(const json_t *request, reco_error_t *err)
 {
     static const char *const fields[] = {"scenario", "user",         "session",    "cookie",
                                          "items",    "item",         "categories", "category",
                                          "limit",    "filters",      "pscore",     "attributes",
-                                         "offset",   "include_sets", NULL};
+                                         "offset",   "include_sets", "split_group",
+                                         NULL};
     reco_error_clear(err);
     if (!json_is_object(request)) {
         reco_error_set(err, 400, "invalid_body", "request: must be an object");
@@ -407,10 +525,50 @@ json_t *reco_scenario_request_normalize(const json_t *request, reco_error_t *err
             0 ||
         check_limit(request, out, 0, err) != 0 || check_filters(request, out, 0, err) != 0 ||
         check_pscore(request, out, err) != 0 || check_attributes(request, out, err) != 0 ||
-        check_offset(request, out, err) != 0 || check_include_sets(request, out, err) != 0) {
+        check_offset(request, out, err) != 0 || check_include_sets(request, out, err) != 0 ||
+        check_split_group(request, out, err) != 0) {
         if (!err->status) reco_error_set(err, 500, "internal", "out of memory");
         json_decref(out);
         return NULL;
     }
+    return out;
+}
+
+/* ---- variants ---- */
+
+json_t *reco_scenario_variant_apply(const json_t *scenario, const char *tenant,
+                                    const json_t *request, char variant[RECO_VARIANT_NAME_MAX + 1])
+{
+    json_t *variants = json_object_get(scenario, "variants");
+    json_t *out = json_deep_copy(scenario);
+    snprintf(variant, RECO_VARIANT_NAME_MAX + 1, "%s", RECO_VARIANT_DEFAULT);
+    if (!out || json_array_size(variants) == 0) return out;
+    json_object_del(out, "variants");
+    const char *id = json_string_value(json_object_get(request, "scenario"));
+    const char *group = json_string_value(json_object_get(request, "split_group"));
+    const char *user = json_string_value(json_object_get(request, "user"));
+    size_t n = json_array_size(variants), pick = n;
+    int64_t weights[RECO_SCENARIO_VARIANTS_MAX];
+    for (size_t i = 0; i < n && i < RECO_SCENARIO_VARIANTS_MAX; i++) {
+        json_t *v = json_array_get(variants, i);
+        weights[i] = json_integer_value(json_object_get(v, "weight"));
+        if (group && strcmp(group, json_string_value(json_object_get(v, "name"))) == 0) pick = i;
+    }
+    if (n > RECO_SCENARIO_VARIANTS_MAX) n = RECO_SCENARIO_VARIANTS_MAX;
+    if (pick >= n)
+        pick = reco_attribution_pick_variant(tenant, id ? id : "", group ? group : user, weights, n);
+    json_t *chosen = json_array_get(variants, pick);
+    const char *key;
+    json_t *value;
+    json_object_foreach(chosen, key, value)
+    {
+        if (strcmp(key, "name") != 0 && strcmp(key, "weight") != 0 &&
+            json_object_set(out, key, value) != 0) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    snprintf(variant, RECO_VARIANT_NAME_MAX + 1, "%s",
+             json_string_value(json_object_get(chosen, "name")));
     return out;
 }

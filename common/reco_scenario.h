@@ -18,6 +18,12 @@
  *                what the user bought (default true); seen: leave out everything in the user's
  *                history (absent = each model's default, true for for-user / similar-customers)
  *   description  optional text up to 1024 bytes
+ *   variants     optional A/B variants, 1..RECO_SCENARIO_VARIANTS_MAX of {"name": [A-Za-z0-9_-]
+ *                up to 32, unique, "weight": 1..RECO_SCENARIO_WEIGHT_MAX, and overrides of
+ *                model, limit, filters, fallbacks, exclude}; each override replaces the
+ *                scenario's field whole, and the variant's chain is checked whole (errors name
+ *                "variants[1].fallbacks[0]"). Canonical: name, weight and the overrides given,
+ *                each canonical; [] or null = no variants (the member is left out).
  *
  * Hidden items are always left out; that is not configurable. The gateway (on PUT), the
  * ingestor (before storing) and the query worker (after reading) all run the same check: a
@@ -34,6 +40,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "reco_attribution.h"
 #include "reco_error.h"
 
 #define RECO_SCENARIO_ID_MAX 64
@@ -47,6 +54,9 @@
 #define RECO_SCENARIO_OFFSET_MAX 1000   /* entries skipped by a request's offset */
 #define RECO_SCENARIO_ATTRIBUTES_MAX 20 /* attribute names of one request */
 #define RECO_SCENARIO_POPULAR_CATEGORY "popular-category"
+#define RECO_SCENARIO_VARIANTS_MAX 8         /* A/B variants of one scenario */
+#define RECO_SCENARIO_WEIGHT_MAX 1000000     /* a variant's weight */
+#define RECO_SCENARIO_SPLIT_GROUP_MAX 64     /* bytes of a request's split group */
 
 /* 1..RECO_SCENARIO_ID_MAX of [A-Za-z0-9_-], and not "bulk" (the path of the bulk route). */
 bool reco_valid_scenario_id(const char *id);
@@ -80,9 +90,19 @@ json_t *reco_scenario_normalize(const json_t *body, reco_error_t *err);
  *   attributes   item attribute names (title, categories, created_at, updated_at or any
  *                attribute), up to RECO_SCENARIO_ATTRIBUTES_MAX, repeats dropped: each answer
  *                entry gets attributes {name: value or null}, as from the recommend op
+ *   split_group  the A/B group the shop assigned (Gravity's splitGroup): up to
+ *                RECO_SCENARIO_SPLIT_GROUP_MAX bytes of id text, or an integer
  * Canonical: {scenario, user?, items: [...], categories: [...], limit?, filters?, pscore?,
- * attributes?} with `user`
+ * attributes?, split_group?} with `user`
  * set from `session` when only a session was given. */
 json_t *reco_scenario_request_normalize(const json_t *request, reco_error_t *err);
+
+/* The scenario a canonical request of tenant gets: a new copy of the canonical scenario with
+ * the overrides of its variant applied and no `variants` member, and the variant's name in
+ * variant (RECO_VARIANT_DEFAULT without variants). The variant is the one named like the
+ * request's split_group, else the one its split_group, else its user (or session), hashes onto
+ * (reco_attribution_pick_variant), else one at random by weight. NULL on out of memory. */
+json_t *reco_scenario_variant_apply(const json_t *scenario, const char *tenant,
+                                    const json_t *request, char variant[RECO_VARIANT_NAME_MAX + 1]);
 
 #endif

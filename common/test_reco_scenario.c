@@ -159,6 +159,86 @@ static void test_requests(void **state)
     assert_refused(fn, many, "items");
 }
 
+/* Variants: canonical overrides, every refusal named under variants[i], and the pick: the
+ * split group names a variant, else a user always gets the same one, overrides applied. */
+static void test_variants(void **state)
+{
+    (void)state;
+    assert_scenario("{\"model\":\"popular\",\"variants\":[{\"name\":\"A\",\"weight\":1},"
+                    "{\"name\":\"B\",\"weight\":3,\"model\":\"trending\",\"exclude\":{}}]}",
+                    "{\"model\":\"popular\",\"limit\":10,\"filters\":[],\"fallbacks\":[],"
+                    "\"exclude\":{\"context\":true,\"purchased\":true},\"variants\":[{\"name\":"
+                    "\"A\",\"weight\":1},{\"name\":\"B\",\"weight\":3,\"model\":\"trending\","
+                    "\"exclude\":{\"context\":true,\"purchased\":true}}]}");
+    assert_scenario("{\"model\":\"popular\",\"variants\":[]}",
+                    "{\"model\":\"popular\",\"limit\":10,\"filters\":[],\"fallbacks\":[],"
+                    "\"exclude\":{\"context\":true,\"purchased\":true}}");
+    const char *v = "{\"model\":\"popular\",\"fallbacks\":[\"trending\"],\"variants\":";
+    char text[512];
+    const struct {
+        const char *variants, *field;
+    } refused[] = {
+        {"{}", "variants:"},
+        {"[1]", "variants[0]:"},
+        {"[{\"weight\":1}]", "variants[0].name"},
+        {"[{\"name\":\"a b\",\"weight\":1}]", "variants[0].name"},
+        {"[{\"name\":\"A\",\"weight\":1},{\"name\":\"A\",\"weight\":1}]", "variants[1].name"},
+        {"[{\"name\":\"A\"}]", "variants[0].weight"},
+        {"[{\"name\":\"A\",\"weight\":0}]", "variants[0].weight"},
+        {"[{\"name\":\"A\",\"weight\":1.5}]", "variants[0].weight"},
+        {"[{\"name\":\"A\",\"weight\":1,\"model\":\"nope\"}]", "variants[0].model"},
+        {"[{\"name\":\"A\",\"weight\":1,\"model\":\"trending\"}]", "variants[0].fallbacks[0]"},
+        {"[{\"name\":\"A\",\"weight\":1,\"limit\":0}]", "variants[0].limit"},
+        {"[{\"name\":\"A\",\"weight\":1,\"colour\":1}]", "variants[0].colour"},
+        {"[{\"name\":\"1\",\"weight\":1},{\"name\":\"2\",\"weight\":1},{\"name\":\"3\",\"weight\":"
+         "1},{\"name\":\"4\",\"weight\":1},{\"name\":\"5\",\"weight\":1},{\"name\":\"6\",\"weight\":"
+         "1},{\"name\":\"7\",\"weight\":1},{\"name\":\"8\",\"weight\":1},{\"name\":\"9\",\"weight\":"
+         "1}]",
+         "variants:"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        snprintf(text, sizeof text, "%s%s}", v, refused[i].variants);
+        assert_refused(reco_scenario_normalize, text, refused[i].field);
+    }
+    reco_error_t err;
+    json_t *in = parse("{\"model\":\"popular\",\"variants\":[{\"name\":\"A\",\"weight\":1},"
+                       "{\"name\":\"B\",\"weight\":1,\"model\":\"trending\",\"limit\":3}]}");
+    json_t *scenario = reco_scenario_normalize(in, &err);
+    assert_non_null(scenario);
+    char variant[RECO_VARIANT_NAME_MAX + 1];
+    json_t *req = parse("{\"scenario\":\"s\",\"user\":\"u1\",\"split_group\":\"B\"}");
+    json_t *applied = reco_scenario_variant_apply(scenario, "t", req, variant);
+    assert_string_equal(variant, "B");
+    assert_string_equal(json_string_value(json_object_get(applied, "model")), "trending");
+    assert_int_equal(json_integer_value(json_object_get(applied, "limit")), 3);
+    assert_null(json_object_get(applied, "variants"));
+    json_decref(applied), json_decref(req);
+    int seen[2] = {0, 0};
+    for (int u = 0; u < 64; u++) {
+        snprintf(text, sizeof text, "{\"scenario\":\"s\",\"user\":\"user-%d\"}", u);
+        req = parse(text);
+        char again[RECO_VARIANT_NAME_MAX + 1];
+        applied = reco_scenario_variant_apply(scenario, "t", req, variant);
+        json_decref(applied);
+        applied = reco_scenario_variant_apply(scenario, "t", req, again);
+        assert_string_equal(variant, again);
+        assert_string_equal(json_string_value(json_object_get(applied, "model")),
+                            strcmp(variant, "A") == 0 ? "popular" : "trending");
+        seen[strcmp(variant, "A") == 0 ? 0 : 1]++;
+        json_decref(applied), json_decref(req);
+    }
+    assert_true(seen[0] > 10 && seen[1] > 10);
+    req = parse("{\"scenario\":\"s\"}");
+    json_t *plain = parse("{\"model\":\"popular\"}"), *canon = reco_scenario_normalize(plain, &err);
+    applied = reco_scenario_variant_apply(canon, "t", req, variant);
+    assert_string_equal(variant, RECO_VARIANT_DEFAULT);
+    assert_true(json_equal(applied, canon));
+    json_decref(applied), json_decref(canon), json_decref(plain), json_decref(req);
+    assert_refused(reco_scenario_request_normalize, "{\"scenario\":\"s\",\"split_group\":\"\"}",
+                   "split_group");
+    json_decref(scenario), json_decref(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -166,6 +246,7 @@ int main(void)
         cmocka_unit_test(test_scenario_refusals),
         cmocka_unit_test(test_scenario_ids),
         cmocka_unit_test(test_requests),
+        cmocka_unit_test(test_variants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
