@@ -20,6 +20,7 @@
 #include "reco_log.h"
 #include "reco_openapi.h"
 #include "reco_routes.h"
+#include "reco_static.h"
 
 typedef struct {
     const char *http_host;
@@ -37,6 +38,7 @@ typedef struct {
     long query_credit;
     const char *log_level;
     int list_routes;
+    const char *dashboard_dir;
 } options_t;
 
 static void on_http(struct evhttp_request *req, void *arg)
@@ -57,6 +59,8 @@ static void on_http(struct evhttp_request *req, void *arg)
         reco_api_v1_handle(gw, req, &path);
     } else if (path.n >= 1 && strcmp(path.seg[0], "compat") == 0) {
         reco_compat_handle(gw, req, &path);
+    } else if (path.n >= 1 && strcmp(path.seg[0], "dashboard") == 0) {
+        reco_static_handle(req, &path);
     } else {
         reco_http_send_error(req, 404, "not_found", "no such resource: %s", evhttp_request_get_uri(req));
     }
@@ -98,6 +102,8 @@ static int parse_options(int argc, char **argv, options_t *o)
         {"default-interval-ms", "RECO_DEFAULT_INTERVAL_MS", RECO_OPT_INT, &o->default_interval_ms, 1000,
          86400000L, "HTTP caching: a model's rebuild interval when its version's meta has none (Expires)"},
         {"log-level", "RECO_LOG_LEVEL", RECO_OPT_STRING, &o->log_level, 0, 0, "debug, info, warn or error"},
+        {"dashboard-dir", "RECO_DASHBOARD_DIR", RECO_OPT_STRING, &o->dashboard_dir, 0, 0,
+         "directory served at /dashboard/ (default: the page this build made, else the installed one)"},
         {"list-routes", NULL, RECO_OPT_FLAG, &o->list_routes, 0, 0,
          "print every served route as \"METHOD /path/{param}\" (as GET /openapi.json describes them) and exit"},
     };
@@ -141,6 +147,7 @@ int main(int argc, char **argv)
     }
     if (reco_openapi_init() != 0)
         return 1;
+    reco_static_init(o.dashboard_dir);
     zsys_handler_set(NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -193,6 +200,7 @@ int main(int argc, char **argv)
     event_free(sigterm);
     event_base_free(base);
     reco_openapi_free();
+    reco_static_free();
     reco_info("stopped");
     return 0;
 }

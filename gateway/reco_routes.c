@@ -7,6 +7,10 @@
 static const reco_route_t TOP_ROUTES[] = {
     {"GET", "/healthz"},
     {"GET", "/openapi.json"},
+    {"GET", "/dashboard"}, /* reco_static.c; /dashboard/ is the same (a trailing slash is ignored) */
+    {"HEAD", "/dashboard"},
+    {"GET", "/dashboard/{file}"},
+    {"HEAD", "/dashboard/{file}"},
     {NULL, NULL},
 };
 
