@@ -76,6 +76,26 @@ int reco_key_prefix(char *buf, size_t n, const char *tenant)
     return build(buf, n, "reco:{%s}:", tenant);
 }
 
+int reco_key_apikey_owner(char *buf, size_t n, const char *sha256_hex)
+{
+    return build(buf, n, "reco:apikey:%s", sha256_hex);
+}
+
+int reco_key_apikeys(char *buf, size_t n, const char *tenant)
+{
+    return build(buf, n, "reco:{%s}:apikeys", tenant);
+}
+
+int reco_key_tenant_config(char *buf, size_t n, const char *tenant)
+{
+    return build(buf, n, "reco:{%s}:tenant", tenant);
+}
+
+int reco_key_rate_bucket(char *buf, size_t n, const char *tenant, const char *sha256_hex)
+{
+    return build(buf, n, "reco:{%s}:ratelimit:%s", tenant, sha256_hex);
+}
+
 int reco_key_items(char *buf, size_t n, const char *tenant)
 {
     return build(buf, n, "reco:{%s}:items", tenant);
@@ -158,4 +178,9 @@ int reco_key_user_purchases(char *buf, size_t n, const char *tenant, const char 
 int reco_key_item_viewers(char *buf, size_t n, const char *tenant, const char *item)
 {
     return build(buf, n, "reco:{%s}:item-viewers:%s", tenant, item);
+}
+
+int reco_key_stats_day(char *buf, size_t n, const char *tenant, const char *day)
+{
+    return build(buf, n, "reco:{%s}:stats:d:%s", tenant, day);
 }

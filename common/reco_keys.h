@@ -3,8 +3,8 @@
  * Every key of tenant T starts with "reco:{T}:" (the braces are a Redis Cluster hash tag, so a
  * tenant's keys share one slot and multi-key commands stay legal on a cluster). Tenant names are
  * restricted to [A-Za-z0-9_-] (reco_valid_tenant), so the first '{' ... '}' is always the tag,
- * whatever bytes item and user ids contain. Only two keys are global: the tenant registry and the
- * train queue.
+ * whatever bytes item and user ids contain. Only these keys are global: the tenant registry, the
+ * train queue, and reco:apikey:<sha256> (which tenant an API key belongs to).
  *
  * The ingestor's Lua script (ingestor/reco_ingest_script.c, key()) builds the per-id keys of one
  * batch from reco_key_prefix: a rename here must be made there too.
@@ -21,6 +21,17 @@
 
 #define RECO_KEY_TENANTS "reco:tenants"       /* SET of tenant names */
 #define RECO_KEY_TRAIN_QUEUE "reco:train:queue" /* LIST of tenant names to rebuild now */
+
+/* Tenants and API keys (docs/auth.md). A key is never stored, only its SHA-256 in hex. */
+/* STRING tenant: which tenant an API key belongs to (global, so that a key used on another
+ * tenant's route answers 403, not 401). Written and deleted together with reco:{T}:apikeys. */
+int reco_key_apikey_owner(char *buf, size_t n, const char *sha256_hex);
+/* HASH sha256 hex -> "<role> <id> <created ms> <shown prefix>": the tenant's API keys. */
+int reco_key_apikeys(char *buf, size_t n, const char *tenant);
+/* HASH created_at (ms), rate_per_second, rate_burst: what the admin API set for the tenant. */
+int reco_key_tenant_config(char *buf, size_t n, const char *tenant);
+/* HASH tokens, at (Redis TIME, us): one API key's token bucket (expires when full again). */
+int reco_key_rate_bucket(char *buf, size_t n, const char *tenant, const char *sha256_hex);
 
 /* Model names as used in keys and in the API. */
 #define RECO_MODEL_POPULAR "popular"
@@ -74,5 +85,8 @@ int reco_key_user_purchases(char *buf, size_t n, const char *tenant, const char 
 int reco_key_item_viewers(char *buf, size_t n, const char *tenant, const char *item);
 /* SET: every key a version wrote, so that the version can be expired as a whole. */
 int reco_key_model_index(char *buf, size_t n, const char *tenant, const char *model, int64_t version);
+/* HASH "<scenario>\x1f<variant>\x1f<model>\x1f<metric>" -> count (revenue: a decimal): the
+ * attributed events of one UTC day "YYYY-MM-DD" (written by the ingest script, key()). */
+int reco_key_stats_day(char *buf, size_t n, const char *tenant, const char *day);
 
 #endif

@@ -9,6 +9,7 @@
  *   (GET /v1/{tenant}/recommend and /resort: reco_api_v1_recommend.c)
  *   POST /v1/{tenant}/train       train.request
  *   GET  /v1/{tenant}/models      models.status
+ *   GET  /v1/{tenant}/stats       stats.get (attribution: docs/attribution.md)
  */
 #include "reco_api_v1.h"
 
@@ -48,6 +49,21 @@ static void get_models(reco_gateway_t *gw, struct evhttp_request *req, const rec
     (void)path;
     (void)caps;
     reco_http_forward(gw, req, RECO_POOL_QUERY, tenant, "models.status", NULL, NULL, NULL);
+}
+
+/* GET /v1/{tenant}/stats?from=&to=&scenario=: stats.get (query/reco_stats.h checks the values). */
+static void get_stats(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path, const char *tenant,
+                      char *const *caps)
+{
+    (void)caps;
+    json_t *args = json_object();
+    static const char *const names[] = {"from", "to", "scenario"};
+    for (size_t i = 0; args && i < sizeof names / sizeof names[0]; i++)
+        if (reco_param_id(req, path, names[i], args) < 0) {
+            json_decref(args);
+            return;
+        }
+    reco_http_forward(gw, req, RECO_POOL_QUERY, tenant, "stats.get", args, NULL, NULL);
 }
 
 typedef struct {
@@ -92,6 +108,7 @@ static const route_t routes[] = {
     {DELETE, {"scenarios", "{id}"}, reco_v1_delete_scenario},
     {POST, {"train"}, post_train},
     {GET, {"models"}, get_models},
+    {GET, {"stats"}, get_stats},
 };
 
 static const char *method_name(enum evhttp_cmd_type m)

@@ -140,9 +140,9 @@ static json_t *request_from_query(struct evhttp_request *req, const reco_path_t 
     static const char *const items[] = {"item", "items", "items[]", NULL};
     static const char *const categories[] = {"category", "categories", "category[]", "categories[]",
                                              NULL};
-    static const char *const ids[] = {"user", "session", "cookie"};
+    static const char *const ids[] = {"user", "session", "cookie", "split_group"};
     json_t *request = json_pack("{s:s}", "scenario", scenario);
-    for (size_t i = 0; request && i < 3; i++) {
+    for (size_t i = 0; request && i < sizeof ids / sizeof ids[0]; i++) {
         const char *v = reco_path_param(path, ids[i]);
         if (v) json_object_set_new(request, ids[i], json_string(v));
     }

@@ -12,9 +12,10 @@
  * catalogue filter, AND-ed: text {"<name>": "<value>"} (equal, or a list value containing it), a
  * boolean {"<name>": true|false}, a number {"<name>": {"min": n, "max": n}}; `categoryPath` filters
  * on the item's categories (that path and below) and is the request's category too
- * (popular-category). splitGroup is accepted and echoed in the answer (A/B splits are not served
- * yet). The bulk body is a JSON array of requests, or the requests separated by commas as the
- * seed prints it; the query's userId / cookieId apply to requests that name none.
+ * (popular-category). splitGroup picks the scenario's A/B variant (the variant of that name, else
+ * the one the group hashes onto: docs/attribution.md) and is echoed in the answer. The bulk body
+ * is a JSON array of requests, or the requests separated by commas as the seed prints it; the
+ * query's userId / cookieId apply to requests that name none.
  *
  * The answer {recommendationId, items: [{itemId, title, itemType, hidden, fromDate, toDate,
  * nameValues}], itemIds, predictionValues} is read from the worker's answer alone: the request
@@ -180,6 +181,8 @@ static const field_rule_t ID_RULES[] = {
     {"userId", "must be 1 to 256 bytes of text without control characters"},
     {"cookieId", "must be 1 to 256 bytes of text without control characters"},
     {"itemId", "must be an item id or a list of them (1 to 256 bytes of text)"}};
+static const field_rule_t SPLIT_RULE = {"splitGroup",
+                                        "must be 1 to 64 bytes of text without control characters"};
 
 /* Checks the scalar fields of a Gravity request into request; the first bad one, or NULL. */
 static const field_rule_t *bad_scalar(const json_t *g, json_t *request)
@@ -193,6 +196,12 @@ static const field_rule_t *bad_scalar(const json_t *g, json_t *request)
         json_t *v = json_object_get(g, ID_RULES[i].field);
         if (v && !json_is_null(v) && !id_ok(v)) return &ID_RULES[i];
         if (v && !json_is_null(v)) json_object_set(request, native[i], v);
+    }
+    json_t *split = json_object_get(g, "splitGroup"); /* picks the scenario's A/B variant */
+    if (split && !json_is_null(split)) {
+        if (!id_ok(split) || json_string_length(split) > RECO_SCENARIO_SPLIT_GROUP_MAX)
+            return &SPLIT_RULE;
+        json_object_set(request, "split_group", split);
     }
     if (items && !json_is_null(items)) {
         int ok = id_ok(items) || json_is_array(items);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "reco_actions.h"
+#include "reco_event_attribution.h"
 #include "reco_event_entry.h"
 #include "reco_keys.h"
 #include "reco_log.h"
@@ -99,13 +100,15 @@ static void entries_free(char **entries, size_t n)
     free(entries);
 }
 
-/* The script's JSON of every event; NULL on out of memory. */
-static char **entries_build(const json_t *events)
+/* The script's JSON of every event (with its attribution fields: reco_event_attribution.h);
+ * NULL on out of memory. */
+static char **entries_build(reco_ingest_t *ing, const char *tenant, const json_t *events)
 {
     size_t n = json_array_size(events);
     char **entries = calloc(n ? n : 1, sizeof *entries);
     for (size_t i = 0; entries && i < n; i++) {
-        if (!(entries[i] = reco_event_script_json(json_array_get(events, i)))) {
+        if (!(entries[i] =
+                  reco_event_attributed_json(ing->store, tenant, json_array_get(events, i)))) {
             entries_free(entries, n);
             return NULL;
         }
@@ -134,7 +137,7 @@ void reco_op_events_add(reco_ingest_t *ing, const char *tenant, const json_t *ar
         return;
     }
     size_t n = json_array_size(events);
-    char **entries = entries_build(events);
+    char **entries = entries_build(ing, tenant, events);
     json_decref(events);
     if (!entries) {
         reco_reply_fail(rep, 500, "internal", "out of memory");

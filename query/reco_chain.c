@@ -59,6 +59,7 @@ typedef struct {
     char purchases_key[RECO_KEY_MAX];
     reco_scored_list_t out;
     reco_error_t skipped; /* why the first skipped step could not run */
+    char variant[RECO_VARIANT_NAME_MAX + 1]; /* the A/B variant that serves the request */
     int ran;              /* steps that ran */
     reco_reply_t *rep;
 } chain_t;
@@ -148,6 +149,10 @@ static int chain_setup(chain_t *c, const json_t *request)
 {
     const char *id = json_string_value(json_object_get(request, "scenario"));
     if (reco_scenario_load(c->st, c->tenant, id, &c->scenario, c->rep) != 0) return -1;
+    json_t *applied = reco_scenario_variant_apply(c->scenario, c->tenant, request, c->variant);
+    if (!applied) return fail_out_of_memory(c->rep);
+    json_decref(c->scenario);
+    c->scenario = applied; /* the variant's chain from here on */
     c->user = json_string_value(json_object_get(request, "user"));
     c->items = json_object_get(request, "items");
     c->categories = json_object_get(request, "categories");
@@ -505,6 +510,19 @@ static int drop_offset(chain_t *c)
     return 0;
 }
 
+/* The answer's variant, and its recommendation id: attributed to the scenario, the variant and
+ * the model of the first entry (the chain's first step when the answer is empty). */
+static int attach_attribution(chain_t *c, const json_t *request, json_t *body)
+{
+    json_t *first = json_array_get(json_object_get(body, "recommendations"), 0);
+    const char *model = json_string_value(json_object_get(first, "model"));
+    if (!model) model = c->steps[0];
+    if (json_object_set_new(body, "variant", json_string(c->variant)) != 0) return -1;
+    return reco_recommendation_id_attach(c->st, c->tenant, body,
+                                         json_string_value(json_object_get(request, "scenario")),
+                                         c->variant, model);
+}
+
 /* Answers one canonical request into rep. */
 static void answer(reco_store_t *store, const char *tenant, const json_t *request,
                    reco_reply_t *rep)
@@ -519,7 +537,7 @@ static void answer(reco_store_t *store, const char *tenant, const json_t *reques
                  : NULL;
         if (body && complete_answer(&c, request, body) != 0)
             json_decref(body); /* rep says why */
-        else if (body && reco_recommendation_id_attach(body) == 0)
+        else if (body && attach_attribution(&c, request, body) == 0)
             reco_reply_ok(rep, 200, body);
         else {
             json_decref(body);

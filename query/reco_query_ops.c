@@ -7,6 +7,7 @@
 #include "reco_query_ops.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@
 #include "reco_recommendation_id.h"
 #include "reco_resort.h"
 #include "reco_scenario_read.h"
+#include "reco_stats.h"
 #include "reco_validate.h"
 
 struct reco_query {
@@ -169,8 +171,19 @@ static void op_recommend(reco_query_t *q, const char *tenant, const json_t *args
 {
     reco_recommend_handle(q->store, tenant, args, rep);
     /* every recommendation answer carries an id that clicks and purchases can cite */
-    if (rep->status == 200 && rep->body && reco_recommendation_id_attach(rep->body) != 0)
+    const char *model = json_string_value(json_object_get(args, "model"));
+    char scenario[RECO_ATTRIBUTION_SCENARIO_MAX + 1];
+    snprintf(scenario, sizeof scenario, "%s%s", RECO_ATTRIBUTION_MODEL_SCENARIO,
+             model ? model : "");
+    if (rep->status == 200 && rep->body &&
+        reco_recommendation_id_attach(q->store, tenant, rep->body, scenario, RECO_VARIANT_DEFAULT,
+                                      model) != 0)
         reco_warn("recommend: no recommendation id (no randomness, or out of memory)");
+}
+
+static void op_stats_get(reco_query_t *q, const char *tenant, const json_t *args, reco_reply_t *rep)
+{
+    reco_stats_handle(q->store, tenant, args, rep);
 }
 
 static void op_recommend_scenario(reco_query_t *q, const char *tenant, const json_t *args,
@@ -250,6 +263,7 @@ static const struct {
     {"scenarios.get", op_scenarios_get, 1},
     {"scenarios.list", op_scenarios_list, 1},
     {"models.status", op_models_status, 1},
+    {"stats.get", op_stats_get, 1},
     {"items.get", op_items_get, 1},
     {"users.get", op_users_get, 1},
     {"actions.list", op_actions_list, 1},

@@ -122,7 +122,7 @@ class Caching(ClusterTestCase):
         self.assertEqual(status, 200)
         # the same answer, but every answer has its own recommendation id
         ids = older.pop("recommendation_id"), body.pop("recommendation_id")
-        self.assertRegex(ids[0], "^[0-9a-f]{32}$")
+        self.assertRegex(ids[0], r"^r1\.[A-Za-z0-9_-]{12}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$")
         self.assertNotEqual(ids[0], ids[1])
         self.assertEqual(older, body)
         # an unreadable date is ignored, as HTTP says
@@ -178,7 +178,8 @@ class Caching(ClusterTestCase):
                 self.assertIsInstance(text, str)
                 self.assertTrue(text.startswith(name + "(") and text.endswith(");"), text)
                 wrapped = json.loads(text[len(name) + 1:-2])
-                self.assertRegex(wrapped.pop("recommendation_id"), "^[0-9a-f]{32}$")
+                self.assertRegex(wrapped.pop("recommendation_id"),
+                                 r"^r1\.[A-Za-z0-9_-]{12}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$")
                 self.assertEqual(wrapped, plain)
 
     def test_scenario_route(self):

@@ -423,7 +423,7 @@ class Scenarios(ClusterTestCase):
         ids.append(self.assertStatus(self.cluster.http("POST", "/v1/%s/recommend/ids" % T, {}), 200)
                    ["recommendation_id"])
         for rid in ids:
-            self.assertRegex(rid, re.compile(r"^[0-9a-f]{32}$"))
+            self.assertRegex(rid, re.compile(r"^r1\.[A-Za-z0-9_-]{12}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$"))
         self.assertEqual(len(set(ids)), len(ids))
 
     def test_viewers_of_context_items(self):
