@@ -11,6 +11,7 @@ PKGS=(
   redis-server redis-tools curl libcurl4-openssl-dev wrk libcsv-dev
   liblapacke-dev libopenblas-dev
   libsodium-dev
+  chromium
 )
 
 missing=()
@@ -39,3 +40,6 @@ fi
 # installs them again and fails loudly if it cannot.
 bash "$(dirname "$0")/../tests/openapi/install.sh" ||
   echo "reco: could not install the OpenAPI validators (tests/openapi); integration-openapi will fail" >&2
+# The same for the dashboard's browser test: playwright-core, which drives Debian's chromium (above).
+bash "$(dirname "$0")/../tests/dashboard/install.sh" ||
+  echo "reco: could not install the dashboard driver (tests/dashboard); integration-dashboard will fail" >&2

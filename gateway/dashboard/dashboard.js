@@ -95,6 +95,19 @@
     p.textContent = err ? String(err) : '';
     $('#' + section).dataset.error = err ? (err.code || 'error') : '';
   }
+  // An answer that failed leaves nothing of an earlier one behind (it may be another tenant's).
+  function clearSection(section) {
+    if (charts[section]) {
+      charts[section].destroy();
+      delete charts[section];
+    }
+    for (const el of document.querySelectorAll('#' + section + ' tbody, #' + section + ' ol, #' + section + ' .chart')) {
+      el.textContent = '';
+      delete el.dataset.series;
+      delete el.dataset.points;
+    }
+    showEmpty(section, false);
+  }
   function showEmpty(section, empty) {
     const p = $('#' + section + ' .empty');
     if (p) p.hidden = !empty;
@@ -240,6 +253,7 @@
       ol.append(li);
     }
     $('#top').dataset.version = String(body.version || '');
+    showEmpty('top', !ol.children.length);
   }
 
   // ---- refresh loop ---------------------------------------------------------------------------
@@ -264,6 +278,7 @@
     const apply = (result, sections, render) => {
       for (const s of sections) showError(s, result.status === 'rejected' ? result.reason : null);
       if (result.status === 'rejected') {
+        sections.forEach(clearSection);
         failed.push(result.reason);
         return;
       }
