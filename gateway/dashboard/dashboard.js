@@ -105,6 +105,7 @@
       el.textContent = '';
       delete el.dataset.series;
       delete el.dataset.points;
+      delete el.dataset.colors;
     }
     showEmpty(section, false);
   }
@@ -122,6 +123,7 @@
     el.textContent = '';
     const points = data[0].length;
     el.dataset.series = JSON.stringify(opts.series.slice(1).map((s) => s.label));
+    el.dataset.colors = JSON.stringify(opts.series.slice(1).map((s) => s.stroke));
     el.dataset.points = String(points);
     if (!points || opts.series.length < 2) return;
     opts.width = Math.max(300, el.clientWidth || 600);
@@ -190,6 +192,8 @@
   }
 
   // ---- CTR ------------------------------------------------------------------------------------
+  // Rows are per day, scenario, variant and model (a variant's fallbacks are models too): the
+  // table and the chart sum a variant's models, per period and per day.
   function renderStats(body) {
     const rows = Array.isArray(body.stats) ? body.stats : [];
     $('#ctr-period').textContent = body.from && body.to ? '(' + body.from + ' to ' + body.to + ', per day)' : '';
@@ -206,20 +210,29 @@
       g.clicks += r.clicks || 0;
       g.conversions += r.conversions || 0;
       g.revenue += r.revenue || 0;
-      g.byDay.set(r.day, r.impressions ? (100 * r.clicks) / r.impressions : null);
+      const d = g.byDay.get(r.day) || {impressions: 0, clicks: 0};
+      d.impressions += r.impressions || 0;
+      d.clicks += r.clicks || 0;
+      g.byDay.set(r.day, d);
     }
+    const dayCtr = (d) => (d && d.impressions ? (100 * d.clicks) / d.impressions : null);
     const list = [...groups.values()].sort((a, b) => (a.scenario + '\u0000' + a.variant).localeCompare(b.scenario +
       '\u0000' + b.variant));
     const color = (i) => COLORS[i % COLORS.length];
     const xs = days.map((d) => Date.parse(d + 'T00:00:00Z') / 1000);
+    // the x axis spans the period asked (a day either side), however few days have data
+    const from = Date.parse(body.from + 'T00:00:00Z') / 1000;
+    const to = Date.parse(body.to + 'T00:00:00Z') / 1000;
+    const period = Number.isFinite(from) && Number.isFinite(to) ? [from - 43200, to + 43200] : null;
 
     drawChart('ctr', $('#ctr-chart'), {
       height: 220,
-      scales: {x: {time: true}, y: {range: (u, min, max) => [0, Math.max(1, Math.ceil(max * 1.1))]}},
+      scales: {x: {time: true, range: (u, min, max) => period || [min - 86400, max + 86400]},
+        y: {range: (u, min, max) => [0, Math.max(1, Math.ceil(max * 1.1))]}},
       series: [{}].concat(list.map((g, i) => ({label: g.scenario + ' / ' + g.variant, stroke: color(i), width: 2,
-        points: {show: true, size: 7}, spanGaps: true, value: (u, v) => (v == null ? '–' : v.toFixed(2) + ' %')}))),
+        points: {show: true, size: 9}, spanGaps: true, value: (u, v) => (v == null ? '–' : v.toFixed(2) + ' %')}))),
       axes: [{}, {label: 'CTR %', size: 60}],
-    }, [xs].concat(list.map((g) => days.map((d) => (g.byDay.has(d) ? g.byDay.get(d) : null)))));
+    }, [xs].concat(list.map((g) => days.map((d) => dayCtr(g.byDay.get(d))))));
     showEmpty('ctr', list.length === 0);
 
     const tbody = $('#ctr-table tbody');

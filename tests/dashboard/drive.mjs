@@ -59,16 +59,27 @@ process.exit(code);
 // Runs in the page: everything it shows, as data.
 function readPage() {
   const rows = (sel) => [...document.querySelectorAll(sel)].map((el) => ({...el.dataset, text: el.textContent.trim()}));
+  // painted: pixels not transparent; by_series: pixels of each series' own colour (its line or
+  // points: the numbers drawn, not just axes and grid)
   const chart = (id) => {
     const el = document.getElementById(id);
     const canvas = el.querySelector('canvas');
+    const colors = JSON.parse(el.dataset.colors || '[]').map((c) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)));
+    const bySeries = colors.map(() => 0);
     let painted = 0;
     if (canvas && canvas.width && canvas.height) {
       const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-      for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) painted++;
+      for (let i = 0; i < px.length; i += 4) {
+        if (px[i + 3] === 0) continue;
+        painted++;
+        if (px[i + 3] < 200) continue;
+        colors.forEach((c, k) => {
+          if (Math.abs(px[i] - c[0]) + Math.abs(px[i + 1] - c[1]) + Math.abs(px[i + 2] - c[2]) < 30) bySeries[k]++;
+        });
+      }
     }
     return {series: JSON.parse(el.dataset.series || '[]'), points: Number(el.dataset.points || 0),
-      canvas: canvas ? {width: canvas.width, height: canvas.height} : null, painted,
+      canvas: canvas ? {width: canvas.width, height: canvas.height} : null, painted, by_series: bySeries,
       legend: [...el.querySelectorAll('.u-legend .u-series .u-label')].map((l) => l.textContent.trim())};
   };
   const errors = {};
