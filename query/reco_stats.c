@@ -113,13 +113,14 @@ static void add_field(json_t *rows, const char *day, const redisReply *name,
     for (int m = 0; m < 4; m++)
         if (strcmp(parts[3], metrics[m]) == 0) metric = m;
     if (metric < 0) return;
-    parts[3][-1] = '\0'; /* the row key: "<scenario>\x1f<variant>\x1f<model>" */
-    json_t *row = json_object_get(rows, field);
+    char row_key[sizeof field];
+    snprintf(row_key, sizeof row_key, "%s\x1f%s\x1f%s", parts[0], parts[1], parts[2]);
+    json_t *row = json_object_get(rows, row_key);
     if (!row) {
         row = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:f, s:i, s:f}", "day", day, "scenario",
                         parts[0], "variant", parts[1], "model", parts[2], "impressions", 0,
                         "clicks", 0, "ctr", 0.0, "conversions", 0, "revenue", 0.0);
-        if (!row || json_object_set_new(rows, field, row) != 0) return;
+        if (!row || json_object_set_new(rows, row_key, row) != 0) return;
     }
     if (metric == 3)
         json_object_set_new(row, "revenue", json_real(strtod(value->str, NULL)));
