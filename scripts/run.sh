@@ -145,6 +145,8 @@ cat <<EOF
 
 reco is running at $BASE   (logs: .run/logs/, data: .run/redis/, redis on 127.0.0.1:$REDIS_PORT)
 
+  dashboard: $BASE/dashboard/?tenant=$TENANT   (docs/dashboard.md)
+
   curl '$BASE/v1/$TENANT/recommend?model=popular&limit=5'
   curl '$BASE/v1/$TENANT/recommend?model=item-to-item&item=tent-trail-2p&limit=5'
   curl '$BASE/v1/$TENANT/recommend?model=item-to-item&user=user-007&limit=5'
