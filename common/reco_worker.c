@@ -136,6 +136,7 @@ static void serve_request(reco_worker_t *w, gateway_link_t *l, zframe_t *payload
         return;
     }
     rep.id = strdup(req.id);
+    reco_log_set_request_id(req.id); /* the gateway's request id: every line of this op carries it */
     w->handler(w->ctx, &req, &rep);
     if (rep.status == 0 && rep.error.status == 0)
         reco_reply_fail(&rep, 500, "internal", "handler for op '%s' produced no reply", req.op);
@@ -158,6 +159,7 @@ static void serve_request(reco_worker_t *w, gateway_link_t *l, zframe_t *payload
         free(buf);
     }
     w->served++;
+    reco_log_set_request_id(NULL);
     reco_request_clear(&req);
     reco_reply_clear(&rep);
 }
@@ -247,7 +249,8 @@ static volatile sig_atomic_t main_stop;
 
 int reco_worker_main(int argc, char **argv, const reco_worker_program_t *prog)
 {
-    const char *redis = "127.0.0.1:6379", *gateway = prog->default_gateway, *log_level = "info";
+    const char *redis = "127.0.0.1:6379", *gateway = prog->default_gateway, *log_level = "info",
+               *log_format = "text";
     long heartbeat_ms = 500, redis_timeout_ms = prog->redis_timeout_ms > 0 ? prog->redis_timeout_ms : 2000;
     reco_option_t opts[MAX_OPTIONS] = {
         {"redis", "RECO_REDIS", RECO_OPT_STRING, &redis, 0, 0, "Redis address, host:port"},
@@ -258,8 +261,10 @@ int reco_worker_main(int argc, char **argv, const reco_worker_program_t *prog)
         {"redis-timeout-ms", "RECO_REDIS_TIMEOUT_MS", RECO_OPT_INT, &redis_timeout_ms, 1, 600000,
          "timeout of the Redis connect and of every command, in milliseconds"},
         {"log-level", "RECO_LOG_LEVEL", RECO_OPT_STRING, &log_level, 0, 0, "debug, info, warn or error"},
+        {"log-format", "RECO_LOG_FORMAT", RECO_OPT_STRING, &log_format, 0, 0,
+         "text, or json: one JSON object a line (docs/operations-metrics.md)"},
     };
-    size_t n = 5;
+    size_t n = 6;
     for (size_t i = 0; i < prog->n_extra && n < MAX_OPTIONS; i++)
         opts[n++] = prog->extra[i];
     char usage[64];
@@ -267,12 +272,8 @@ int reco_worker_main(int argc, char **argv, const reco_worker_program_t *prog)
     reco_config_result_t rc = reco_config_parse(argc, argv, opts, n, usage, prog->about);
     if (rc != RECO_CONFIG_OK)
         return rc == RECO_CONFIG_HELP ? 0 : 2;
-    reco_log_level_t level;
-    if (reco_log_level_parse(log_level, &level) != 0) {
-        fprintf(stderr, "log-level must be debug, info, warn or error, got '%s'\n", log_level);
+    if (reco_log_setup(prog->name, log_level, log_format) != 0)
         return 2;
-    }
-    reco_log_init(prog->name, level);
     reco_signals_install(&main_stop);
     reco_store_t *store = reco_store_new(redis, (int)redis_timeout_ms);
     if (!store) {

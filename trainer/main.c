@@ -39,7 +39,7 @@
 #define BLPOP_MAX_S 1
 
 typedef struct {
-    const char *redis, *tenant, *publish, *log_level;
+    const char *redis, *tenant, *publish, *log_level, *log_format;
     long interval, top_k, lease_ms, lease_renew_ms, threads;
     long ease_lambda, ease_max_items, ease_top_k, for_user_list, for_user_min_items;
     long for_user_max_lists;
@@ -238,6 +238,8 @@ static int parse_options(int argc, char **argv, options_t *o)
          "events added since: how a running trainer rebuilds; for benchmarks)"},
         {"log-level", "RECO_LOG_LEVEL", RECO_OPT_STRING, &o->log_level, 0, 0,
          "debug, info, warn or error"},
+        {"log-format", "RECO_LOG_FORMAT", RECO_OPT_STRING, &o->log_format, 0, 0,
+         "text, or json: one JSON object a line (docs/operations-metrics.md)"},
     };
     reco_config_result_t rc = reco_config_parse(
         argc, argv, table, sizeof table / sizeof table[0], "reco-trainer [options]",
@@ -266,6 +268,7 @@ int main(int argc, char **argv)
 {
     options_t o = {.redis = "127.0.0.1:6379",
                    .log_level = "info",
+                   .log_format = "text",
                    .interval = 300,
                    .top_k = 50,
                    .lease_ms = 60000,
@@ -288,12 +291,7 @@ int main(int argc, char **argv)
                    .builds = 1};
     int exit_code = parse_options(argc, argv, &o);
     if (exit_code >= 0) return exit_code;
-    reco_log_level_t level;
-    if (reco_log_level_parse(o.log_level, &level) != 0) {
-        fprintf(stderr, "--log-level: must be debug, info, warn or error, got '%s'\n", o.log_level);
-        return 2;
-    }
-    reco_log_init("trainer", level);
+    if (reco_log_setup("trainer", o.log_level, o.log_format) != 0) return 2;
     reco_signals_install(&stop_requested);
 
     char host[256] = "", owner[320];
