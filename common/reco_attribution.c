@@ -51,11 +51,11 @@ int reco_attribution_secret_load(reco_store_t *store)
     const char *set[] = {"SET", RECO_KEY_ATTRIBUTION_SECRET, hex, "NX"};
     const size_t set_lens[] = {3, strlen(set[1]), strlen(hex), 2};
     redisReply *r = reco_store_commandv(store, 4, set, set_lens);
-    int ok = r && r->type != REDIS_REPLY_ERROR; /* OK, or nil when it existed */
+    int reachable = r != NULL; /* OK, nil when it existed, or READONLY on a replica: read it */
     if (r) freeReplyObject(r);
     const char *get[] = {"GET", RECO_KEY_ATTRIBUTION_SECRET};
     const size_t get_lens[] = {3, strlen(get[1])};
-    r = ok ? reco_store_commandv(store, 2, get, get_lens) : NULL;
+    r = reachable ? reco_store_commandv(store, 2, get, get_lens) : NULL;
     size_t got = 0;
     unsigned char stored[RECO_ATTRIBUTION_SECRET_LEN];
     if (r && r->type == REDIS_REPLY_STRING && r->len == 2 * RECO_ATTRIBUTION_SECRET_LEN &&

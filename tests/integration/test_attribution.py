@@ -199,8 +199,15 @@ class Attribution(ClusterTestCase):
              "nameValues": [{"name": "unitPrice", "value": "7.5"}, {"name": "quantity", "value": "2"}]}])
         self.assertEqual(status, 200, text)
 
-        # Yoochoose: the rendered and clickRecommended links of an answer (variant B by group? no:
-        # Yoochoose has no split group, so the user's hash decides; we read it from the id)
+        # Advisable (seed 001: recommendation_id on interactions): a view and a purchase (3 x 4)
+        # citing the native answer of B
+        for kind, extra in (("views", {}), ("purchases", {"price": 4, "amount": 3})):
+            status, _, text = self.cluster.http("POST", "/compat/advisable/%s/v1/%s" % (T, kind), dict(
+                extra, user_id="buyer-b", item_id="i1", recommendation_id=rid_b))
+            self.assertEqual(status, 201, text)
+
+        # Yoochoose: the rendered and clickRecommended links of an answer (no split group in
+        # Yoochoose: the user's hash picks the variant, read back from the id)
         y = self.assertStatus(self.cluster.http(
             "GET", "/compat/yoochoose/api/v2/%s/buyer-y/count.json?numrecs=2" % T), 200)
         first = y["recommendationItems"][0]
@@ -218,7 +225,7 @@ class Attribution(ClusterTestCase):
             for m, v in metrics.items():
                 t[m] += v
         add("A", model_a, impressions=3, clicks=1, conversions=1, revenue=25.0)
-        add("B", model_b, clicks=1)
+        add("B", model_b, clicks=2, conversions=1, revenue=12.0)
         g_at = resolve(rid_g)
         self.assertEqual((g_at["scenario"], g_at["variant"]), ("count", "B"))
         add("B", g_at["model"], clicks=1, conversions=1, revenue=15.0)
