@@ -16,6 +16,7 @@ ROOT=$PWD
 EVENTS=${EVENTS:-20000000}
 USERS=${USERS:-1000000}
 ITEMS=${ITEMS:-100000}
+BUILDS=${BUILDS:-2} # 1: the first build only
 BUILD=${RECO_BENCH_BUILD:-$ROOT/build-release}
 DATA=$ROOT/bench/out/synth-$EVENTS-$USERS-$ITEMS
 mkdir -p "$DATA"
@@ -45,8 +46,8 @@ echo "bench: stream holds $(redis-cli -p "$PORT" XLEN 'reco:{synth}:events') eve
 # Two builds in one process: the first reads the whole stream (a trainer's first build after a
 # start); the second is how a running trainer rebuilds, its event log kept in memory and only
 # the entries added since read (none here).
-echo "+ reco-trainer --redis 127.0.0.1:$PORT --once --tenant synth --builds 2" >&2
-/usr/bin/time -v "$BUILD/trainer/reco-trainer" --redis "127.0.0.1:$PORT" --once --tenant synth --builds 2 \
+echo "+ reco-trainer --redis 127.0.0.1:$PORT --once --tenant synth --builds "$BUILDS"" >&2
+/usr/bin/time -v "$BUILD/trainer/reco-trainer" --redis "127.0.0.1:$PORT" --once --tenant synth --builds "$BUILDS" \
   2> "$DATA/trainer.log" || { tail -20 "$DATA/trainer.log"; exit 1; }
 grep -E "tenant synth: read" "$DATA/trainer.log" | tail -2
 totals=($(grep -oE "tenant synth: read .*; total [0-9]+ ms" "$DATA/trainer.log" | sed -E 's/.*total ([0-9]+) ms/\1/'))

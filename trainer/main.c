@@ -46,6 +46,7 @@ typedef struct {
     long builds;
     long full_every, cache_events, shrinkage, half_life_days, min_support, max_basket_items;
     long similar_users_top_k, similar_users_max_item_users, content_max_term_items;
+    int similar_users_ignore_long_items;
     int once;
 } options_t;
 
@@ -214,8 +215,11 @@ static int parse_options(int argc, char **argv, options_t *o)
          &o->similar_users_top_k, 1, 1000, "similar-customers: neighbours kept per user"},
         {"similar-users-max-item-users", "RECO_TRAIN_SIMILAR_USERS_MAX_ITEM_USERS", RECO_OPT_INT,
          &o->similar_users_max_item_users, 0, LONG_MAX,
-         "similar-customers: items of more users are ignored (cost ~ users per item squared; "
-         "0: no limit)"},
+         "similar-customers: items of more users count through a fixed pseudo-random sample of "
+         "about this many of their users (cost ~ users per item squared; 0: no limit)"},
+        {"similar-users-ignore-long-items", "RECO_TRAIN_SIMILAR_USERS_IGNORE_LONG_ITEMS",
+         RECO_OPT_FLAG, &o->similar_users_ignore_long_items, 0, 0,
+         "similar-customers: ignore those items instead of sampling them (cheaper, worse)"},
         {"content-max-term-items", "RECO_TRAIN_CONTENT_MAX_TERM_ITEMS", RECO_OPT_INT,
          &o->content_max_term_items, 0, LONG_MAX,
          "content: terms found in more items are ignored (0: no limit)"},
@@ -280,7 +284,7 @@ int main(int argc, char **argv)
                    .min_support = 2,
                    .max_basket_items = 100,
                    .similar_users_top_k = 20,
-                   .similar_users_max_item_users = 2000,
+                   .similar_users_max_item_users = 300,
                    .content_max_term_items = 10000,
                    .ease_lambda = (long)RECO_EASE_LAMBDA_DEFAULT,
                    .ease_max_items = RECO_EASE_MAX_ITEMS_DEFAULT,
@@ -314,6 +318,7 @@ int main(int argc, char **argv)
                                     .similar_users_top_k = (size_t)o.similar_users_top_k,
                                     .similar_users_max_item_users =
                                         (size_t)o.similar_users_max_item_users,
+                                    .similar_users_sample = !o.similar_users_ignore_long_items,
                                     .content_max_term_items = (size_t)o.content_max_term_items,
                                     .interval_ms = o.interval * 1000LL,
                                     .ease_lambda = (double)o.ease_lambda,

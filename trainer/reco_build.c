@@ -211,6 +211,14 @@ static int read_events(build_t *b)
     return 0;
 }
 
+/* One side lane: for-user, then also-bought. */
+static int for_user_then_also_bought(build_t *b)
+{
+    if (reco_build_for_user(b) != 0) return -1;
+    if (reco_build_may_continue(b) != 0) return -1;
+    return reco_build_cooccur(b, RECO_MODEL_ALSO_BOUGHT);
+}
+
 /* Reads the events and builds every model; the lease is held. */
 static int build_models(build_t *b)
 {
@@ -231,12 +239,13 @@ static int build_models(build_t *b)
     reco_build_summary(b, ") in %" PRId64 " ms", reco_build_clock_ms() - started);
     if (reco_item_catalog_load(b->cfg->store, b->tenant, reco_build_tick, b, &b->catalog) != 0)
         return -1;
-    /* for-user and similar-customers (the longest computations) each run on a side thread
-     * beside the others, which mostly wait on Redis while they write; a model whose side thread
-     * cannot start is built inline at the end */
-    reco_build_side_t *sides[2] = {reco_build_side_start(b, reco_build_for_user),
+    /* similar-customers (the longest computation) runs on one side thread, for-user then
+     * also-bought on another, beside the rest on this one; the three lanes were balanced on
+     * the 20M-event benchmark (bench/train_synthetic.sh). A lane whose thread cannot start is
+     * built inline at the end */
+    reco_build_side_t *sides[2] = {reco_build_side_start(b, for_user_then_also_bought),
                                    reco_build_side_start(b, reco_build_similar_users)};
-    reco_build_model_fn inline_fns[2] = {reco_build_for_user, reco_build_similar_users};
+    reco_build_model_fn inline_fns[2] = {for_user_then_also_bought, reco_build_similar_users};
     int rc = 0;
     if (rc == 0 && (reco_build_may_continue(b) != 0 || reco_build_popular(b) != 0)) rc = -1;
     if (rc == 0 && (reco_build_may_continue(b) != 0 || reco_build_popular_windows(b) != 0)) rc = -1;
@@ -244,9 +253,6 @@ static int build_models(build_t *b)
     if (rc == 0 && (reco_build_may_continue(b) != 0 || reco_build_item_to_item(b) != 0)) rc = -1;
     if (rc == 0 &&
         (reco_build_may_continue(b) != 0 || reco_build_cooccur(b, RECO_MODEL_ALSO_VIEWED) != 0))
-        rc = -1;
-    if (rc == 0 &&
-        (reco_build_may_continue(b) != 0 || reco_build_cooccur(b, RECO_MODEL_ALSO_BOUGHT) != 0))
         rc = -1;
     if (rc == 0 && (reco_build_may_continue(b) != 0 || reco_build_bought_with(b) != 0)) rc = -1;
     if (rc == 0 && (reco_build_may_continue(b) != 0 || reco_build_content(b) != 0)) rc = -1;

@@ -36,7 +36,8 @@ typedef struct {
     size_t min_support;          /* bought-with: baskets holding a rule's itemset (>= 1) */
     size_t max_basket_items;     /* bought-with: larger baskets are left out (0: none is) */
     size_t similar_users_top_k;  /* similar-customers: neighbours per user */
-    size_t similar_users_max_item_users; /* similar-customers: more popular items are ignored */
+    size_t similar_users_max_item_users; /* similar-customers: more popular items are sampled */
+    int similar_users_sample; /* 1: sample those items' users (reco_cosine_sample); 0: ignore them */
     size_t content_max_term_items; /* content: terms of more items are ignored (0: no limit) */
     long long interval_ms;         /* the rebuild interval, written to each version's meta */
     double ease_lambda;            /* for-user: EASE's λ; 0: RECO_EASE_LAMBDA_DEFAULT */

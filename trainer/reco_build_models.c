@@ -130,8 +130,10 @@ int reco_build_item_to_item(build_t *b)
                    " ms, written and flipped in %" PRId64 " ms",
                    b->tenant, reco_version_number(v), computed - started,
                    reco_build_clock_ms() - computed);
-        reco_build_summary(b, "; item-to-item v%" PRId64 ": %zu lists, %zu pairs in %" PRId64 " ms",
-                           reco_version_number(v), nb.n_lists, nb.n_pairs,
+        reco_build_summary(b,
+                           "; item-to-item v%" PRId64 ": %zu lists, %zu pairs (computed in %" PRId64
+                           " ms) in %" PRId64 " ms",
+                           reco_version_number(v), nb.n_lists, nb.n_pairs, computed - started,
                            reco_build_clock_ms() - started);
     }
     reco_neighbours_clear(&nb);
@@ -201,8 +203,9 @@ int reco_build_cooccur(build_t *b, const char *model)
         reco_error("tenant %s: %s not computed (out of memory, or cancelled)", b->tenant, model);
         return -1;
     }
-    char detail[64];
-    snprintf(detail, sizeof detail, " from %zu events", kept);
+    char detail[96];
+    snprintf(detail, sizeof detail, " from %zu events (computed in %" PRId64 " ms)", kept,
+             reco_build_clock_ms() - started);
     int rc = reco_build_publish_lists(b, model, started, built_at, &nb, b->table.item_ids,
                                       b->table.item_id_lens, reco_key_model_item, detail);
     reco_neighbours_clear(&nb);
@@ -217,16 +220,19 @@ int reco_build_similar_users(build_t *b)
         .threads = b->cfg->threads,
         .tick = reco_build_tick,
         .tick_ctx = b,
-        .max_row_entries = b->cfg->similar_users_max_item_users};
+        .max_row_entries = b->cfg->similar_users_max_item_users,
+        .sample_long_rows = b->cfg->similar_users_sample};
     reco_neighbours_t nb;
     if (reco_model_similar_users(b->m, &o, &nb) != 0) {
         reco_error("tenant %s: similar-customers not computed (out of memory, or cancelled)",
                    b->tenant);
         return -1;
     }
-    int rc =
-        reco_build_publish_lists(b, RECO_MODEL_SIMILAR_CUSTOMERS, started, built_at, &nb,
-                                 b->table.user_ids, b->table.user_id_lens, reco_key_model_user, "");
+    char detail[64];
+    snprintf(detail, sizeof detail, " (computed in %" PRId64 " ms)", reco_build_clock_ms() - started);
+    int rc = reco_build_publish_lists(b, RECO_MODEL_SIMILAR_CUSTOMERS, started, built_at, &nb,
+                                      b->table.user_ids, b->table.user_id_lens, reco_key_model_user,
+                                      detail);
     reco_neighbours_clear(&nb);
     return rc;
 }

@@ -111,7 +111,8 @@ typedef struct {
     size_t first, last;  /* columns [first, last) */
     uint32_t *counts;    /* shared, n_cols; this worker writes [first, last) only */
     atomic_int *cancel;  /* shared */
-    slot_t *slot;        /* n_cols: the accumulator */
+    slot_t *slot;        /* n_cols: the accumulator with shrinkage (count_common) */
+    double *acc;         /* n_cols: the accumulator without: 0.0 = untouched (see accumulate) */
     int count_common;    /* shrinkage > 0: slot.common is kept */
     uint32_t *touched;   /* n_cols */
     reco_scored_t *heap; /* top_k: a min-heap, the worst kept entry at the root */
@@ -151,6 +152,33 @@ static void heap_offer(reco_scored_t *h, size_t *n, size_t k, reco_scored_t e)
         h[0] = e;
         heap_sift_down(h, *n, 0);
     }
+}
+
+/* Without shrinkage the accumulator is a bare double per column, half a slot: its random
+ * accesses (one per step, Σ over rows of their entries²) are what similar-customers costs, and
+ * a smaller array misses the cache less. 0.0 means untouched: a zero product is skipped, and
+ * a sum that returns to exactly 0.0 (negative weights) only lists j twice in touched, which
+ * neighbours_of tolerates (it reads and clears acc[j] at the first). Sums run in the same order
+ * as accumulate's, so both paths give the same doubles. Returns the touched count. */
+static size_t accumulate_plain(worker_t *w, size_t i)
+{
+    const reco_cosine_input_t *in = w->in;
+    double *acc = w->acc;
+    size_t n_touched = 0;
+    for (size_t p = in->col_ptr[i]; p < in->col_ptr[i + 1]; p++) {
+        uint32_t r = in->col_rows[p];
+        double wri = in->col_weights[p];
+        size_t q = in->row_ptr[r], end = in->row_ptr[r + 1];
+        if (wri == 0.0 || end - q > w->max_row) continue;
+        for (; q < end; q++) {
+            uint32_t j = in->row_cols[q];
+            double product = wri * in->row_weights[q];
+            if (j == i || product == 0.0) continue;
+            if (acc[j] == 0.0) w->touched[n_touched++] = j;
+            acc[j] += product;
+        }
+    }
+    return n_touched;
 }
 
 /* Accumulates Σ_r w_ri·w_rj for every column j ≠ i sharing a row with i (and, with shrinkage,
@@ -200,11 +228,18 @@ static int neighbours_of(worker_t *w, size_t i)
     w->counts[i] = 0;
     double ni = w->norms[i];
     if (ni == 0.0) return 0;
-    size_t n_touched = accumulate(w, i), n_heap = 0;
+    size_t n_touched = w->count_common ? accumulate(w, i) : accumulate_plain(w, i), n_heap = 0;
     for (size_t t = 0; t < n_touched; t++) {
         uint32_t j = w->touched[t];
-        if (w->norms[j] == 0.0) continue;
-        double sim = w->slot[j].acc / (ni * w->norms[j]);
+        double sum;
+        if (w->count_common) {
+            sum = w->slot[j].acc;
+        } else {
+            sum = w->acc[j];
+            w->acc[j] = 0.0;
+        }
+        if (w->norms[j] == 0.0 || sum == 0.0) continue;
+        double sim = sum / (ni * w->norms[j]);
         if (w->count_common)
             sim *= (double)w->slot[j].common / ((double)w->slot[j].common + w->shrinkage);
         if (sim > 0.0)
@@ -285,19 +320,24 @@ static void split_work(const reco_cosine_input_t *in, int threads, size_t max_ro
 static int worker_init(worker_t *w, size_t n_cols, size_t top_k)
 {
     size_t n = n_cols ? n_cols : 1;
-    w->slot = calloc(n, sizeof *w->slot);
     w->count_common = w->shrinkage > 0.0;
+    if (w->count_common)
+        w->slot = calloc(n, sizeof *w->slot);
+    else
+        w->acc = calloc(n, sizeof *w->acc);
     w->touched = malloc(n * sizeof *w->touched);
     w->heap = malloc(top_k * sizeof *w->heap);
-    return w->slot && w->touched && w->heap ? 0 : -1;
+    return (w->slot || w->acc) && w->touched && w->heap ? 0 : -1;
 }
 
 static void worker_free_scratch(worker_t *w)
 {
     free(w->slot);
+    free(w->acc);
     free(w->touched);
     free(w->heap);
     w->slot = NULL;
+    w->acc = NULL;
     w->touched = NULL;
     w->heap = NULL;
 }

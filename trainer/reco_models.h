@@ -76,6 +76,9 @@ typedef struct {
     size_t max_row_entries; /* rows (users for item-to-item) with more entries are ignored
                                entirely, norms included; 0: none is. Bounds the work, which
                                grows with the square of a row's size. */
+    int sample_long_rows;   /* similar-customers: rows over max_row_entries keep a fixed
+                               pseudo-random sample of about that many entries instead
+                               (reco_cosine_sample.h) */
 } reco_item_to_item_options_t;
 
 /* Fills *out (cleared first; free with reco_neighbours_clear). Returns 0, or -1 when out of

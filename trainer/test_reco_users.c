@@ -1,6 +1,6 @@
 /* Unit tests of reco_users (similar-customers): hand-computed user-to-user cosines, ties, top-K,
- * the cap on popular items, and agreement with item-to-item on the transposed matrix, with 1 and 3
- * threads. */
+ * the cap on popular items (ignored, or sampled: reco_cosine_sample), and agreement with
+ * item-to-item on the transposed matrix, with 1 and 3 threads. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "reco_cosine_sample.h"
 #include "reco_matrix.h"
 #include "reco_users.h"
 
@@ -118,11 +119,70 @@ static void test_matches_transposed_item_to_item(void **state)
     free(names);
 }
 
+/* One item of 1,000 users and 50 items of 4 users each: sampling the long row down to about
+ * 100 keeps a deterministic subset of about that size, the same pairs on both sides of the
+ * matrix, every short row whole; similar-customers with sampling is the exact cosine of the
+ * sampled matrix. */
+static void test_sampled_long_rows(void **state)
+{
+    (void)state;
+    enum { USERS = 1000, SHORT_ITEMS = 50 };
+    triple_t t[USERS + SHORT_ITEMS * 4];
+    char names[USERS][8], items[SHORT_ITEMS][8];
+    size_t n = 0;
+    for (int u = 0; u < USERS; u++) {
+        snprintf(names[u], sizeof names[u], "u%03d", u);
+        t[n++] = (triple_t){names[u], "hit", 1};
+    }
+    for (int i = 0; i < SHORT_ITEMS; i++) {
+        snprintf(items[i], sizeof items[i], "i%02d", i);
+        for (int k = 0; k < 4; k++)
+            t[n++] = (triple_t){names[(i * 7 + k * 13) % USERS], items[i], 1 + k};
+    }
+    reco_matrix_t *m = matrix_of(t, n, 0);
+    reco_cosine_input_t in = reco_cosine_users(m);
+    assert_true(reco_cosine_has_long_rows(&in, 100));
+    assert_false(reco_cosine_has_long_rows(&in, USERS));
+    reco_cosine_sampled_t a, b;
+    assert_int_equal(reco_cosine_sample(&in, 100, &a), 0);
+    assert_int_equal(reco_cosine_sample(&in, 100, &b), 0);
+    assert_int_equal(a.rows_sampled, 1);
+    size_t nnz = a.row_ptr[a.input.n_rows];
+    assert_int_equal(nnz, a.col_ptr[a.input.n_cols]); /* both sides hold the same pairs */
+    assert_int_equal(nnz, b.row_ptr[b.input.n_rows]);
+    assert_memory_equal(a.row_cols, b.row_cols, nnz * sizeof *a.row_cols); /* deterministic */
+    size_t long_kept = 0;
+    for (size_t r = 0; r < in.n_rows; r++) {
+        size_t was = in.row_ptr[r + 1] - in.row_ptr[r], now = a.row_ptr[r + 1] - a.row_ptr[r];
+        if (was > 100)
+            long_kept = now;
+        else
+            assert_int_equal(now, was); /* short rows whole */
+    }
+    assert_true(long_kept >= 60 && long_kept <= 140); /* binomial(1000, 0.1): mean 100, sd 9.5 */
+    reco_neighbours_t direct, sampled;
+    reco_item_to_item_options_t o = {.top_k = 10, .threads = 2};
+    assert_int_equal(reco_model_cosine(&a.input, &o, &direct), 0);
+    o.max_row_entries = 100;
+    o.sample_long_rows = 1;
+    assert_int_equal(reco_model_similar_users(m, &o, &sampled), 0);
+    assert_int_equal(sampled.n_pairs, direct.n_pairs);
+    for (size_t k = 0; k < direct.n_pairs; k++)
+        assert_true(sampled.entries[k].item == direct.entries[k].item &&
+                    sampled.entries[k].score == direct.entries[k].score);
+    reco_neighbours_clear(&direct);
+    reco_neighbours_clear(&sampled);
+    reco_cosine_sample_free(&a);
+    reco_cosine_sample_free(&b);
+    reco_matrix_destroy(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_similar_users),
         cmocka_unit_test(test_matches_transposed_item_to_item),
+        cmocka_unit_test(test_sampled_long_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
  * What is left out on purpose: filters, hidden items, catalogue attributes, fallbacks: the
  * models are measured bare. Progress goes to stderr, the table to stdout. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,7 +40,8 @@ typedef struct {
     const char *split, *k, *models, *json, *weights, *ease_lambda, *reference_lambda, *ease_keep;
     const char *timestamp_unit, *recency_half_life;
     long seed, min_user_events, threads, top_k, ease_max_items, ease_top_k, history, list_entries;
-    long user_top_n, user_min_items;
+    long user_top_n, user_min_items, similar_users_max_item_users;
+    const char *similar_users_long_items;
     int ease_weighted;
     const char *file;
 } options_t;
@@ -201,6 +203,10 @@ static int parse_options(int argc, char **argv, eval_t *e)
          "for-user: items modelled (the most active; 0 = all)"},
         {"ease-top-k", NULL, RECO_OPT_INT, &o->ease_top_k, 0, 100000,
          "for-user: entries kept per row of B (0 = all)"},
+        {"similar-users-max-item-users", NULL, RECO_OPT_INT, &o->similar_users_max_item_users, 0,
+         LONG_MAX, "similar-customers: items of more users are sampled or ignored (the trainer's flag; 0: none)"},
+        {"similar-users-long-items", NULL, RECO_OPT_STRING, &o->similar_users_long_items, 0, 0,
+         "similar-customers: sample or ignore the items over --similar-users-max-item-users"},
         {"user-top-n", NULL, RECO_OPT_INT, &o->user_top_n, 0, 100000,
          "for-user: entries of each user's build-time list (0: no lists, rows summed only)"},
         {"user-min-items", NULL, RECO_OPT_INT, &o->user_min_items, 0, 100000,
@@ -574,6 +580,8 @@ int main(int argc, char **argv)
                       .ease_top_k = RECO_EASE_TOP_K_DEFAULT,
                       .history = RECO_EVAL_FOR_USER_HISTORY,
                       .user_top_n = RECO_EASE_USER_TOP_N_DEFAULT,
+                      .similar_users_max_item_users = 0,
+                      .similar_users_long_items = "sample",
                       .user_min_items = RECO_EASE_USER_MIN_ITEMS_DEFAULT,
                       .list_entries = RECO_EVAL_LIST_ENTRIES}};
     int code = parse_options(argc, argv, &e);
@@ -590,6 +598,10 @@ int main(int argc, char **argv)
                                .now = e.now,
                                .threads = (int)e.o.threads,
                                .top_k = (size_t)e.o.top_k,
+                               .similar_users_max_item_users =
+                                   (size_t)e.o.similar_users_max_item_users,
+                               .similar_users_sample =
+                                   strcmp(e.o.similar_users_long_items, "ignore") != 0,
                                .for_user_history = (size_t)e.o.history,
                                .list_entries = (size_t)e.o.list_entries,
                                .recency_half_life = e.recency_half_life};

@@ -180,7 +180,9 @@ static int train_similar_customers(const reco_eval_context_t *ctx, reco_eval_mod
 {
     m->shape = SHAPE_USERS;
     reco_item_to_item_options_t o = {.top_k = RECO_EVAL_SIMILAR_USERS_TOP_K,
-                                     .threads = ctx->threads};
+                                     .threads = ctx->threads,
+                                     .max_row_entries = ctx->similar_users_max_item_users,
+                                     .sample_long_rows = ctx->similar_users_sample};
     return reco_model_similar_users(ctx->train, &o, &m->lists);
 }
 

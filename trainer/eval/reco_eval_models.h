@@ -72,6 +72,9 @@ typedef struct {
                                * 2^(−r / half-life); 0: every item weighs the same (the query) */
     int threads;              /* item-to-item threads and OpenBLAS threads */
     size_t top_k;             /* item-to-item neighbours per item (the trainer's --top-k) */
+    size_t similar_users_max_item_users; /* similar-customers: items of more users sampled
+                                          * (similar_users_sample) or ignored; 0: none */
+    int similar_users_sample;
     reco_ease_options_t ease; /* for-user */
     reco_ease_users_options_t ease_users; /* for-user's per-user lists (top_n 0: none) */
     reco_ease_options_t reference; /* ease-reference (max_items and top_k are ignored: all) */
