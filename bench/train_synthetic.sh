@@ -56,5 +56,5 @@ fmt() { printf "%d:%02d" $(($1 / 60000)) $((($1 / 1000) % 60)); }
 echo
 echo "== full rebuild of every model, synthetic tenant ($EVENTS events, $USERS users, $ITEMS items), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "first build (reads the whole stream)   $(fmt "${totals[0]}")   (target < 3:00)"
-echo "rebuild in a running trainer           $(fmt "${totals[1]}")   (events kept in memory)"
+[ "${#totals[@]}" -gt 1 ] && echo "rebuild in a running trainer           $(fmt "${totals[1]}")   (events kept in memory)"
 echo "peak RSS    $((rss / 1024)) MiB   (target < 4096 MiB)"

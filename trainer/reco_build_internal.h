@@ -6,10 +6,10 @@
  *   reco_build_models.c    popular (with its categories), the time windows, trending,
  *                          item-to-item, also-viewed / also-bought, similar-customers, content,
  *                          bought-with
- *   reco_build_for_user.c  for-user (EASE), and the side threads: for-user and
- *                          similar-customers (the two longest computations of a large tenant)
- *                          are each built on one, with its own Redis connection, while the main
- *                          thread builds and writes the others
+ *   reco_build_for_user.c  for-user (EASE), and the side threads: similar-customers (the
+ *                          longest computation of a large tenant) on one, for-user then
+ *                          also-bought on another, each with its own Redis connection, while
+ *                          the main thread builds and writes the others
  *
  * A build_t is one context: the main one holds the lease and renews it; a side context (side
  * = 1) shares the main one's read-only inputs (matrix, table, catalogue, now), has its own
