@@ -58,7 +58,8 @@ REDIS_PID=${PIDS[-1]}
 RCLI=(redis-cli -h 127.0.0.1 -p "$REDIS_PORT")
 wait_for redis-server 10 sh -c "${RCLI[*]} ping | grep -q PONG"
 start gateway "$BUILD/gateway/reco-gateway" --http-host 127.0.0.1 --http-port "$HTTP_PORT" \
-  --ingest-bind "tcp://127.0.0.1:$INGEST_PORT" --query-bind "tcp://127.0.0.1:$QUERY_PORT" --log-level info
+  --ingest-bind "tcp://127.0.0.1:$INGEST_PORT" --query-bind "tcp://127.0.0.1:$QUERY_PORT" --log-level info \
+  --auth off
 GATEWAY_PID=${PIDS[-1]}
 INGESTOR_PIDS=()
 for n in $(seq "$INGESTORS"); do

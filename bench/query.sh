@@ -68,7 +68,7 @@ RCLI=(redis-cli -h 127.0.0.1 -p "$REDIS_PORT")
 wait_for redis-server 180 sh -c "${RCLI[*]} ping | grep -q PONG"
 start gateway "$BUILD/gateway/reco-gateway" --http-host 127.0.0.1 --http-port "$HTTP_PORT" \
   --ingest-bind "tcp://127.0.0.1:$INGEST_PORT" --query-bind "tcp://127.0.0.1:$QUERY_PORT" --log-level warn \
-  ${GATEWAY_ARGS:-}
+  --auth off ${GATEWAY_ARGS:-}
 GATEWAY_PID=${PIDS[-1]}
 start ingestor "$BUILD/ingestor/reco-ingestor" --redis "127.0.0.1:$REDIS_PORT" \
   --gateway "tcp://127.0.0.1:$INGEST_PORT" --log-level warn

@@ -12,12 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reco_admin.h"
 #include "reco_api_v1.h"
+#include "reco_auth.h"
 #include "reco_compat.h"
 #include "reco_broker.h"
 #include "reco_config.h"
 #include "reco_http.h"
 #include "reco_log.h"
+#include "reco_metrics.h"
 #include "reco_openapi.h"
 #include "reco_routes.h"
 #include "reco_static.h"
@@ -37,34 +40,52 @@ typedef struct {
     long default_interval_ms;
     long query_credit;
     const char *log_level;
+    const char *log_format;
+    int access_log;
     int list_routes;
     const char *dashboard_dir;
+    reco_auth_config_t auth;
 } options_t;
+
+/* Runs once reco_auth has let the request through (at once, or when Redis answered). */
+static void dispatch(void *arg, struct evhttp_request *req, reco_path_t *path)
+{
+    reco_gateway_t *gw = arg;
+    reco_metrics_request_resume(req); /* the auth check may have waited for Redis */
+    if (path->n == 1 && strcmp(path->seg[0], "healthz") == 0) {
+        if (evhttp_request_get_command(req) == EVHTTP_REQ_GET)
+            reco_api_health(gw, req);
+        else
+            reco_http_send_method_not_allowed(req, "GET");
+    } else if (path->n == 1 && strcmp(path->seg[0], "openapi.json") == 0) {
+        reco_openapi_handle(req);
+    } else if (path->n == 1 && strcmp(path->seg[0], "metrics") == 0) {
+        reco_metrics_handle(gw, req);
+    } else if (path->n >= 1 && strcmp(path->seg[0], "v1") == 0) {
+        reco_api_v1_handle(gw, req, path);
+    } else if (path->n >= 1 && strcmp(path->seg[0], "compat") == 0) {
+        reco_compat_handle(gw, req, path);
+    } else if (path->n >= 1 && strcmp(path->seg[0], "dashboard") == 0) {
+        reco_static_handle(req, path);
+    } else if (path->n >= 1 && strcmp(path->seg[0], "admin") == 0) {
+        reco_admin_handle(gw, req, path);
+    } else {
+        reco_http_send_error(req, 404, "not_found", "no such resource: %s", evhttp_request_get_uri(req));
+    }
+}
 
 static void on_http(struct evhttp_request *req, void *arg)
 {
     reco_gateway_t *gw = arg;
     reco_path_t path;
     reco_error_t err;
-    if (reco_path_parse(req, &path, &err) != 0) {
+    reco_metrics_request_begin(req); /* request id, counters and latency (reco_metrics.h) */
+    if (reco_path_parse(req, &path, &err) != 0)
         reco_http_send_reco_error(req, &err);
-    } else if (path.n == 1 && strcmp(path.seg[0], "healthz") == 0) {
-        if (evhttp_request_get_command(req) == EVHTTP_REQ_GET)
-            reco_api_health(gw, req);
-        else
-            reco_http_send_method_not_allowed(req, "GET");
-    } else if (path.n == 1 && strcmp(path.seg[0], "openapi.json") == 0) {
-        reco_openapi_handle(req);
-    } else if (path.n >= 1 && strcmp(path.seg[0], "v1") == 0) {
-        reco_api_v1_handle(gw, req, &path);
-    } else if (path.n >= 1 && strcmp(path.seg[0], "compat") == 0) {
-        reco_compat_handle(gw, req, &path);
-    } else if (path.n >= 1 && strcmp(path.seg[0], "dashboard") == 0) {
-        reco_static_handle(req, &path);
-    } else {
-        reco_http_send_error(req, 404, "not_found", "no such resource: %s", evhttp_request_get_uri(req));
-    }
+    else
+        reco_auth_handle(gw->auth, req, &path, dispatch, gw); /* keys, roles, rate limits, CORS */
     reco_path_clear(&path);
+    reco_log_set_request_id(NULL);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -102,8 +123,27 @@ static int parse_options(int argc, char **argv, options_t *o)
         {"default-interval-ms", "RECO_DEFAULT_INTERVAL_MS", RECO_OPT_INT, &o->default_interval_ms, 1000,
          86400000L, "HTTP caching: a model's rebuild interval when its version's meta has none (Expires)"},
         {"log-level", "RECO_LOG_LEVEL", RECO_OPT_STRING, &o->log_level, 0, 0, "debug, info, warn or error"},
+        {"log-format", "RECO_LOG_FORMAT", RECO_OPT_STRING, &o->log_format, 0, 0,
+         "text, or json: one JSON object a line (docs/operations-metrics.md)"},
+        {"access-log", "RECO_ACCESS_LOG", RECO_OPT_FLAG, &o->access_log, 0, 0,
+         "log one info line per answered request: method, route template, status, ms, request id"},
         {"dashboard-dir", "RECO_DASHBOARD_DIR", RECO_OPT_STRING, &o->dashboard_dir, 0, 0,
          "directory served at /dashboard/ (default: the page this build made, else the installed one)"},
+        /* reco_auth.h, docs/auth.md */
+        {"auth", "RECO_AUTH", RECO_OPT_STRING, &o->auth.mode, 0, 0,
+         "on: API keys required (needs --admin-key); off: development mode, every tenant open"},
+        {"admin-key", "RECO_ADMIN_KEY", RECO_OPT_STRING, &o->auth.admin_key, 0, 0,
+         "the key of the /admin API (at least 16 characters; prefer the environment variable)"},
+        {"redis", "RECO_REDIS", RECO_OPT_STRING, &o->auth.redis, 0, 0,
+         "Redis address (host:port) holding API keys and rate limit buckets (auth on only)"},
+        {"auth-timeout-ms", "RECO_AUTH_TIMEOUT_MS", RECO_OPT_INT, &o->auth.timeout_ms, 10, 60000,
+         "longest wait for Redis to check a key before 503"},
+        {"rate-limit-per-second", "RECO_RATE_LIMIT_PER_SECOND", RECO_OPT_INT, &o->auth.rate_per_second, 0, 1000000,
+         "default requests per second per API key (0 = unlimited; the admin API sets it per tenant)"},
+        {"rate-limit-burst", "RECO_RATE_LIMIT_BURST", RECO_OPT_INT, &o->auth.rate_burst, 0, 1000000,
+         "default bucket size per API key (0 = the rate)"},
+        {"cors-origin", "RECO_CORS_ORIGIN", RECO_OPT_STRING, &o->auth.cors_origin, 0, 0,
+         "Access-Control-Allow-Origin of the read routes (\"\" = no CORS headers)"},
         {"list-routes", NULL, RECO_OPT_FLAG, &o->list_routes, 0, 0,
          "print every served route as \"METHOD /path/{param}\" (as GET /openapi.json describes them) and exit"},
     };
@@ -113,12 +153,8 @@ static int parse_options(int argc, char **argv, options_t *o)
         "workers over ZeroMQ, and answers with their replies. Holds no data; start as many as you like.");
     if (rc != RECO_CONFIG_OK)
         return rc == RECO_CONFIG_HELP ? 0 : 2;
-    reco_log_level_t level;
-    if (reco_log_level_parse(o->log_level, &level) != 0) {
-        fprintf(stderr, "log-level: must be debug, info, warn or error\n");
+    if (reco_log_setup("gateway", o->log_level, o->log_format) != 0)
         return 2;
-    }
-    reco_log_init("gateway", level);
     return -1;
 }
 
@@ -137,7 +173,9 @@ int main(int argc, char **argv)
                    .idle_timeout_s = 60,
                    .default_interval_ms = 3600000,
                    .query_credit = 4,
-                   .log_level = "info"};
+                   .log_level = "info",
+                   .log_format = "text",
+                   .auth = {.mode = "on", .redis = "127.0.0.1:6379", .timeout_ms = 1000, .cors_origin = "*"}};
     int rc = parse_options(argc, argv, &o);
     if (rc >= 0)
         return rc;
@@ -145,7 +183,7 @@ int main(int argc, char **argv)
         reco_routes_print(stdout);
         return fflush(stdout) == 0 ? 0 : 1;
     }
-    if (reco_openapi_init() != 0)
+    if (reco_openapi_init() != 0 || reco_metrics_init(o.access_log) != 0)
         return 1;
     reco_static_init(o.dashboard_dir);
     zsys_handler_set(NULL);
@@ -167,13 +205,14 @@ int main(int argc, char **argv)
                                .reply_timeout_ms = {(int)o.ingest_reply_timeout_ms, (int)o.reply_timeout_ms},
                                .max_queue = 10000,
                                .credit = {1, (int)o.query_credit}};
-    reco_broker_t *broker = base ? reco_broker_new(base, &bc) : NULL;
+    reco_auth_t *auth = base ? reco_auth_new(base, &o.auth) : NULL;
+    reco_broker_t *broker = auth ? reco_broker_new(base, &bc) : NULL;
     struct evhttp *http = broker ? evhttp_new(base) : NULL;
     if (!http) {
         reco_error("cannot start (see above)");
         return 1;
     }
-    reco_gateway_t gw = {broker, (size_t)o.max_body_bytes, o.default_interval_ms};
+    reco_gateway_t gw = {broker, (size_t)o.max_body_bytes, o.default_interval_ms, auth};
     /* Bodies a little over the limit still reach us so that the 413 is JSON; far larger ones are
      * cut off by libevent itself before they are buffered. */
     evhttp_set_max_body_size(http, (ev_ssize_t)o.max_body_bytes * 2 + 65536);
@@ -196,10 +235,12 @@ int main(int argc, char **argv)
 
     reco_broker_destroy(&broker);
     evhttp_free(http);
+    reco_auth_free(&auth);
     event_free(sigint);
     event_free(sigterm);
     event_base_free(base);
     reco_openapi_free();
+    reco_metrics_free();
     reco_static_free();
     reco_info("stopped");
     return 0;

@@ -22,6 +22,7 @@ typedef struct {
     reco_broker_t *broker;
     size_t max_body_bytes;
     long default_interval_ms; /* HTTP caching: a model's rebuild interval when its meta has none */
+    struct reco_auth *auth;   /* reco_auth.h: keys, roles, rate limits, CORS */
 } reco_gateway_t;
 
 typedef struct {

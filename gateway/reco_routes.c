@@ -1,6 +1,7 @@
 /* reco_routes — the list of every route the gateway serves (see reco_routes.h). */
 #include "reco_routes.h"
 
+#include "reco_admin.h"
 #include "reco_api_v1.h"
 
 /* main.c's on_http dispatches these itself. */
@@ -25,6 +26,7 @@ void reco_routes_each(reco_route_fn emit, void *ctx)
     emit_list(TOP_ROUTES, emit, ctx);
     reco_api_v1_routes(emit, ctx);
     reco_compat_routes(emit, ctx);
+    reco_admin_routes(emit, ctx);
 }
 
 static void print_route(const char *method, const char *path, void *ctx)

@@ -19,6 +19,7 @@
 #include "reco_log.h"
 #include "reco_privacy.h"
 #include "reco_scenarios.h"
+#include "reco_tenants.h"
 #include "reco_validate.h"
 
 reco_ingest_t *reco_ingest_new(reco_store_t **store, long history_cap)
@@ -87,6 +88,11 @@ static const struct {
     {"users.delete", reco_op_users_delete, 1},     {"users.transfer", reco_op_users_transfer, 1},
     {"train.request", op_train_request, 1},        {"health", op_health, 0},
     {"scenarios.put", reco_op_scenarios_put, 1},   {"scenarios.delete", reco_op_scenarios_delete, 1},
+    /* the admin API (reco_tenants.c) */
+    {"tenants.create", reco_op_tenants_create, 1}, {"tenants.list", reco_op_tenants_list, 0},
+    {"tenants.get", reco_op_tenants_get, 1},       {"tenants.update", reco_op_tenants_update, 1},
+    {"tenants.delete", reco_op_tenants_delete, 1}, {"keys.create", reco_op_keys_create, 1},
+    {"keys.list", reco_op_keys_list, 1},           {"keys.delete", reco_op_keys_delete, 1},
 };
 
 void reco_ingest_handle(void *ctx, const reco_request_t *req, reco_reply_t *rep)

@@ -124,8 +124,11 @@ start redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$RUN/redis
   --appendonly yes --appendfsync always --save ''
 wait_for "redis-server" 10 sh -c "redis-cli -h 127.0.0.1 -p $REDIS_PORT ping | grep -q PONG"
 
+# The demo runs in development mode: no API keys (docs/auth.md), as the gateway's log says too.
+log "development mode: the gateway runs with --auth off (no API keys, every tenant open on 127.0.0.1)"
 start gateway "$BUILD/gateway/reco-gateway" --http-host 127.0.0.1 --http-port "$HTTP_PORT" \
-  --ingest-bind "tcp://127.0.0.1:$INGEST_PORT" --query-bind "tcp://127.0.0.1:$QUERY_PORT" --log-level info
+  --ingest-bind "tcp://127.0.0.1:$INGEST_PORT" --query-bind "tcp://127.0.0.1:$QUERY_PORT" --log-level info \
+  --auth off
 start ingestor "$BUILD/ingestor/reco-ingestor" --redis "127.0.0.1:$REDIS_PORT" --gateway "tcp://127.0.0.1:$INGEST_PORT"
 start query-1 "$BUILD/query/reco-query" --redis "127.0.0.1:$REDIS_PORT" --gateway "tcp://127.0.0.1:$QUERY_PORT"
 start query-2 "$BUILD/query/reco-query" --redis "127.0.0.1:$REDIS_PORT" --gateway "tcp://127.0.0.1:$QUERY_PORT"

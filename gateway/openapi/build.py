@@ -46,7 +46,31 @@ def merge(parts):
                     sys.exit("%s: components.%s.%s is defined twice" % (path, kind, name))
                 target[name] = value
     doc.pop("$comment", None)
+    add_auth(doc)
     return doc
+
+
+TENANT_AREAS = ("/v1/", "/compat/")
+TENANT_SECURITY = [{"bearerAuth": []}, {"apiKeyHeader": []}, {"basicAuth": []}]
+AUTH_RESPONSES = {"401": "Unauthorized", "403": "Forbidden", "429": "TooManyRequests"}
+
+
+def add_auth(doc):
+    """Once a part defines the security schemes (admin.json): every operation under /v1/ and
+    /compat/ gets them and the 401/403/429 answers gateway/reco_auth.c gives there, unless it says
+    otherwise itself, so that the parts of the routes need not repeat them."""
+    if "bearerAuth" not in doc.get("components", {}).get("securitySchemes", {}):
+        return
+    for path, item in doc["paths"].items():
+        if not path.startswith(TENANT_AREAS):
+            continue
+        for method, operation in item.items():
+            if method not in ("get", "put", "post", "delete", "patch", "head", "options"):
+                continue
+            operation.setdefault("security", TENANT_SECURITY)
+            responses = operation.setdefault("responses", {})
+            for code, name in AUTH_RESPONSES.items():
+                responses.setdefault(code, {"$ref": "#/components/responses/" + name})
 
 
 def c_source(text):

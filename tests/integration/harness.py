@@ -153,9 +153,12 @@ def _child_env():
 class Cluster:
     """A running reco system. Use as a context manager, or call start() and stop()."""
 
-    def __init__(self, query_workers=2, trainer=True, gateway_args=(), keep_tmp=None):
+    def __init__(self, query_workers=2, trainer=True, gateway_args=(), keep_tmp=None, admin_key=None):
+        """admin_key: None runs the gateway with --auth off (development mode, no keys); a key (at
+        least 16 characters) runs it with --auth on, that admin key, and this cluster's Redis."""
         self.n_query, self.with_trainer = query_workers, trainer
         self.gateway_args = list(gateway_args)
+        self.admin_key = admin_key
         self.keep_tmp = bool(os.environ.get("RECO_KEEP_TMP")) if keep_tmp is None else keep_tmp
         self.tmp = tempfile.mkdtemp(prefix="reco-it-")
         self.env = _child_env()
@@ -294,7 +297,7 @@ class Cluster:
                                        "--query-bind", "tcp://%s:%d" % (HOST, self.query_port),
                                        "--queue-timeout-ms", "1000", "--reply-timeout-ms", "5000",
                                        "--heartbeat-ms", str(HEARTBEAT_MS), "--log-level", "info"]
-                           + self.gateway_args)
+                           + self.auth_args() + self.gateway_args)
 
             def listening():
                 if not p.alive():
@@ -305,6 +308,12 @@ class Cluster:
                 self.gateway = p
                 return p
         raise RuntimeError("reco-gateway did not start\n" + self.logs())
+
+    def auth_args(self):
+        """The gateway's auth flags (docs/auth.md): off unless the cluster has an admin key."""
+        if self.admin_key is None:
+            return ["--auth", "off"]
+        return ["--auth", "on", "--admin-key", self.admin_key, "--redis", "%s:%d" % (HOST, self.redis_port)]
 
     def start_ingestor(self):
         self.ingestor = self.spawn("ingestor", [self.bin("ingestor/reco-ingestor"),
