@@ -87,6 +87,14 @@ class ExchangesTest(ClusterTestCase):
         self.ex("POST", V + "/recommend/bulk", {"requests": [{"scenario": "home", "user": "u1"},
                                                              {"scenario": "home", "limit": 99}]}, 200, invalid=True)
         self.ex("GET", V + "/recommend/nope", expect=404)
+        self.ex("PUT", V + "/scenarios/ab", {"model": "popular", "variants": [
+            {"name": "A", "weight": 1}, {"name": "B", "weight": 1, "model": "popular-30d", "limit": 2}]}, 201)
+        split = self.ex("GET", V + "/recommend/ab?user=u1&split_group=B", expect=200)
+        self.ex("POST", V + "/events", {"user": "u1", "item": "i1", "type": "click",
+                                        "recommendation": split["recommendation_id"]}, 200)
+        self.ex("GET", V + "/stats", expect=200)
+        self.ex("GET", V + "/stats?from=2026-01-01&to=2026-12-31&scenario=ab", expect=200)
+        self.ex("GET", V + "/stats?from=2026-02-30", expect=400)
         self.ex("GET", V + "/users/u1/events?limit=2", expect=200)
         self.ex("GET", V + "/items/i1/events", expect=200)
         self.ex("GET", V + "/users/u1/export", expect=200)
