@@ -106,6 +106,7 @@
       delete el.dataset.series;
       delete el.dataset.points;
       delete el.dataset.colors;
+      delete el.dataset.sums;
     }
     showEmpty(section, false);
   }
@@ -125,9 +126,12 @@
     el.dataset.series = JSON.stringify(opts.series.slice(1).map((s) => s.label));
     el.dataset.colors = JSON.stringify(opts.series.slice(1).map((s) => s.stroke));
     el.dataset.points = String(points);
+    delete el.dataset.sums;
     if (!points || opts.series.length < 2) return;
     opts.width = Math.max(300, el.clientWidth || 600);
     charts[section] = new uPlot(opts, data, el);
+    // what the chart was given, per series (the browser test compares it with the API)
+    el.dataset.sums = JSON.stringify(charts[section].data.slice(1).map((a) => a.reduce((s, v) => s + (v || 0), 0)));
   }
 
   function resizeCharts() {

@@ -79,6 +79,7 @@ function readPage() {
       }
     }
     return {series: JSON.parse(el.dataset.series || '[]'), points: Number(el.dataset.points || 0),
+      sums: JSON.parse(el.dataset.sums || '[]'),
       canvas: canvas ? {width: canvas.width, height: canvas.height} : null, painted, by_series: bySeries,
       legend: [...el.querySelectorAll('.u-legend .u-series .u-label')].map((l) => l.textContent.trim())};
   };
