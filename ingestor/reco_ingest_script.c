@@ -93,14 +93,16 @@ const char reco_ingest_script_text[] =
     "  index(e, redis.call('XADD', stream, '*', unpack(fields)))\n"
     "end\n"
     /* attribution (reco_event_attribution.h): an event citing a valid recommendation id counts
-     * into its day's stats, here, so only when it is stored (never for a duplicate) */
+     * into its day's stats, here, so only when it is stored (never for a duplicate); each day
+     * key of the call gets its EXPIRE once, at the end */
+    "local stats_days = {}\n"
     "local function attribute(e)\n"
     "  local k = key('stats:d', e.stats_day)\n"
     "  redis.call('HINCRBY', k, e.stats_field .. e.stats_metric, 1)\n"
     "  if e.stats_revenue then\n"
     "    redis.call('HINCRBYFLOAT', k, e.stats_field .. 'revenue', e.stats_revenue)\n"
     "  end\n"
-    "  redis.call('EXPIRE', k, 400 * 86400)\n"
+    "  stats_days[k] = true\n"
     "end\n"
     "local done, duplicates = 0, 0\n"
     "for k = 5, #ARGV do\n"
@@ -132,6 +134,7 @@ const char reco_ingest_script_text[] =
     "  for item in pairs(items) do repair(user, item) end\n"
     "end\n"
     "for h in pairs(histories) do redis.call('ZREMRANGEBYRANK', h, 0, -(cap + 1)) end\n"
+    "for k in pairs(stats_days) do redis.call('EXPIRE', k, 400 * 86400) end\n"
     "return {done, duplicates}\n";
 
 struct reco_ingest_script {
