@@ -184,3 +184,13 @@ int reco_key_stats_day(char *buf, size_t n, const char *tenant, const char *day)
 {
     return build(buf, n, "reco:{%s}:stats:d:%s", tenant, day);
 }
+
+int reco_key_event_counts(char *buf, size_t n, const char *tenant)
+{
+    return build(buf, n, "reco:{%s}:counts:events", tenant);
+}
+
+int reco_key_event_counts_minute(char *buf, size_t n, const char *tenant, int64_t minute)
+{
+    return build(buf, n, "reco:{%s}:counts:events:m:%" PRId64, tenant, minute);
+}

@@ -4,7 +4,8 @@
  * tenant's keys share one slot and multi-key commands stay legal on a cluster). Tenant names are
  * restricted to [A-Za-z0-9_-] (reco_valid_tenant), so the first '{' ... '}' is always the tag,
  * whatever bytes item and user ids contain. Only these keys are global: the tenant registry, the
- * train queue, and reco:apikey:<sha256> (which tenant an API key belongs to).
+ * train queue, reco:apikey:<sha256> (which tenant an API key belongs to) and the attribution
+ * secret (the HMAC key of recommendation ids, common/reco_attribution.h).
  *
  * The ingestor's Lua script (ingestor/reco_ingest_script.c, key()) builds the per-id keys of one
  * batch from reco_key_prefix: a rename here must be made there too.
@@ -21,6 +22,7 @@
 
 #define RECO_KEY_TENANTS "reco:tenants"       /* SET of tenant names */
 #define RECO_KEY_TRAIN_QUEUE "reco:train:queue" /* LIST of tenant names to rebuild now */
+#define RECO_KEY_ATTRIBUTION_SECRET "reco:attribution:secret" /* STRING, 64 hex digits */
 
 /* Tenants and API keys (docs/auth.md). A key is never stored, only its SHA-256 in hex. */
 /* STRING tenant: which tenant an API key belongs to (global, so that a key used on another
@@ -88,5 +90,9 @@ int reco_key_model_index(char *buf, size_t n, const char *tenant, const char *mo
 /* HASH "<scenario>\x1f<variant>\x1f<model>\x1f<metric>" -> count (revenue: a decimal): the
  * attributed events of one UTC day "YYYY-MM-DD" (written by the ingest script, key()). */
 int reco_key_stats_day(char *buf, size_t n, const char *tenant, const char *day);
+/* HASH type -> events of that type ever ingested; and HASH type -> events ingested in one UTC
+ * minute (epoch ms / 60000 at ingest), kept 2 days. Written by the ingest script (key()). */
+int reco_key_event_counts(char *buf, size_t n, const char *tenant);
+int reco_key_event_counts_minute(char *buf, size_t n, const char *tenant, int64_t minute);
 
 #endif

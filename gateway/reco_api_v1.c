@@ -10,6 +10,7 @@
  *   POST /v1/{tenant}/train       train.request
  *   GET  /v1/{tenant}/models      models.status
  *   GET  /v1/{tenant}/stats       stats.get (attribution: docs/attribution.md)
+ *   GET  /v1/{tenant}/status      tenant.status (events per type and minute, models: docs/operations-metrics.md)
  */
 #include "reco_api_v1.h"
 
@@ -49,6 +50,14 @@ static void get_models(reco_gateway_t *gw, struct evhttp_request *req, const rec
     (void)path;
     (void)caps;
     reco_http_forward(gw, req, RECO_POOL_QUERY, tenant, "models.status", NULL, NULL, NULL);
+}
+
+static void get_status(reco_gateway_t *gw, struct evhttp_request *req, const reco_path_t *path, const char *tenant,
+                       char *const *caps)
+{
+    (void)path;
+    (void)caps;
+    reco_http_forward(gw, req, RECO_POOL_QUERY, tenant, "tenant.status", NULL, NULL, NULL);
 }
 
 /* GET /v1/{tenant}/stats?from=&to=&scenario=: stats.get (query/reco_stats.h checks the values). */
@@ -109,6 +118,7 @@ static const route_t routes[] = {
     {POST, {"train"}, post_train},
     {GET, {"models"}, get_models},
     {GET, {"stats"}, get_stats},
+    {GET, {"status"}, get_status},
 };
 
 static const char *method_name(enum evhttp_cmd_type m)

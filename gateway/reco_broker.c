@@ -51,7 +51,8 @@ struct worker {
 };
 
 struct pending {
-    char id[40];
+    char id[RECO_LOG_REQUEST_ID_MAX + 24]; /* the op's id: the request id (reco_log), made unique */
+    char request_id[RECO_LOG_REQUEST_ID_MAX + 1]; /* current again while done runs */
     pool_t *pool;
     char *payload;
     size_t len;
@@ -111,7 +112,9 @@ static void pending_free(reco_broker_t *b, pending_t *pd)
 
 static void pending_finish(reco_broker_t *b, pending_t *pd, const reco_reply_t *reply)
 {
+    reco_log_set_request_id(pd->request_id);
     pd->done(pd->arg, reply);
+    reco_log_set_request_id(NULL);
     pending_free(b, pd);
 }
 
@@ -558,7 +561,20 @@ int reco_broker_submit(reco_broker_t *b, reco_pool_t pool, const char *tenant, c
         reco_error_set(err, 500, "internal", "out of memory");
         return -1;
     }
-    snprintf(pd->id, sizeof pd->id, "%lx-%llu", (unsigned long)getpid(), (unsigned long long)++b->next_id);
+    /* The op's id is the HTTP request's id (workers log it), unless another request still
+     * pending has it (a client reusing ids): then a sequence number makes it unique. */
+    const char *rid = reco_log_request_id();
+    pending_t *same = NULL;
+    ++b->next_id;
+    if (rid[0])
+        HASH_FIND_STR(b->pending, rid, same);
+    if (rid[0] && !same)
+        snprintf(pd->id, sizeof pd->id, "%s", rid);
+    else if (rid[0])
+        snprintf(pd->id, sizeof pd->id, "%s~%llu", rid, (unsigned long long)b->next_id);
+    else
+        snprintf(pd->id, sizeof pd->id, "%lx-%llu", (unsigned long)getpid(), (unsigned long long)b->next_id);
+    snprintf(pd->request_id, sizeof pd->request_id, "%s", rid);
     snprintf(pd->op, sizeof pd->op, "%s", op);
     reco_request_t req = {RECO_WIRE_VERSION, pd->id, (char *)tenant, (char *)op, args};
     int bad = reco_wire_encode_request(&req, &pd->payload, &pd->len);

@@ -8,6 +8,7 @@
 static const reco_route_t TOP_ROUTES[] = {
     {"GET", "/healthz"},
     {"GET", "/openapi.json"},
+    {"GET", "/metrics"}, /* reco_metrics.c */
     {"GET", "/dashboard"}, /* reco_static.c; /dashboard/ is the same (a trailing slash is ignored) */
     {"HEAD", "/dashboard"},
     {"GET", "/dashboard/{file}"},

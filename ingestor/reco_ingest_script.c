@@ -104,6 +104,17 @@ const char reco_ingest_script_text[] =
     "  end\n"
     "  stats_days[k] = true\n"
     "end\n"
+    /* event counters (docs/redis-keys.md): per type, ever and per minute of ingest time; only
+     * for events stored here, so never for a duplicate */
+    "local counted = {}\n"
+    "local function count_events()\n"
+    "  local minute = key('counts:events:m', string.format('%d', math.floor(tonumber(now) / 60000)))\n"
+    "  for t, n in pairs(counted) do\n"
+    "    redis.call('HINCRBY', prefix .. 'counts:events', t, n)\n"
+    "    redis.call('HINCRBY', minute, t, n)\n"
+    "  end\n"
+    "  if next(counted) then redis.call('EXPIRE', minute, 2 * 86400) end\n"
+    "end\n"
     "local done, duplicates = 0, 0\n"
     "for k = 5, #ARGV do\n"
     "  local e = cjson.decode(ARGV[k])\n"
@@ -127,6 +138,7 @@ const char reco_ingest_script_text[] =
     "    if e.id then redis.call('ZADD', event_ids, now, e.id) end\n"
     "    store(e)\n"
     "    if e.stats_day then attribute(e) end\n"
+    "    counted[e.type] = (counted[e.type] or 0) + 1\n"
     "    done = done + 1\n"
     "  end\n"
     "end\n"
@@ -135,6 +147,7 @@ const char reco_ingest_script_text[] =
     "end\n"
     "for h in pairs(histories) do redis.call('ZREMRANGEBYRANK', h, 0, -(cap + 1)) end\n"
     "for k in pairs(stats_days) do redis.call('EXPIRE', k, 400 * 86400) end\n"
+    "count_events()\n"
     "return {done, duplicates}\n";
 
 struct reco_ingest_script {

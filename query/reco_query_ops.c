@@ -24,6 +24,7 @@
 #include "reco_resort.h"
 #include "reco_scenario_read.h"
 #include "reco_stats.h"
+#include "reco_tenant_status.h"
 #include "reco_validate.h"
 
 struct reco_query {
@@ -247,6 +248,17 @@ static void op_health(reco_query_t *q, const char *tenant, const json_t *args, r
         reco_reply_fail(rep, 503, "redis_unavailable", "%s", reco_store_errstr(q->store));
 }
 
+static void op_tenant_status(reco_query_t *q, const char *tenant, const json_t *args, reco_reply_t *rep)
+{
+    reco_tenant_status_handle(q->store, tenant, args, rep);
+}
+
+static void op_metrics_tenants(reco_query_t *q, const char *tenant, const json_t *args, reco_reply_t *rep)
+{
+    (void)tenant;
+    reco_metrics_tenants_handle(q->store, args, rep);
+}
+
 /* ---- dispatch ---- */
 
 typedef void (*op_fn)(reco_query_t *, const char *tenant, const json_t *args, reco_reply_t *);
@@ -269,6 +281,8 @@ static const struct {
     {"actions.list", op_actions_list, 1},
     {"events.list", op_events_list, 1},
     {"users.export", op_users_export, 1},
+    {"tenant.status", op_tenant_status, 1},
+    {"metrics.tenants", op_metrics_tenants, 0},
     {"health", op_health, 0},
 };
 

@@ -12,6 +12,7 @@ PKGS=(
   liblapacke-dev libopenblas-dev
   libsodium-dev
   chromium
+  prometheus # /usr/bin/promtool: integration-metrics runs `promtool check metrics` on a real scrape
 )
 
 missing=()

@@ -1,0 +1,218 @@
+/* reco_route_match — route templates and the matching of paths against them (see the header).
+ *
+ * Each template is split once into segments; a segment keeps the literal text before and after
+ * its parameter. Matching splits the path in place into a fixed array (no allocation) and tries
+ * every template of the same segment count: about a hundred short comparisons per request. */
+#include "reco_route_match.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "reco_routes.h"
+
+#define MAX_SEGMENTS 16
+#define MAX_PATH 2048
+
+typedef struct {
+    char *prefix;  /* the whole literal segment when !param */
+    char *suffix;  /* after the '}' (param only) */
+    int param;
+} segment_t;
+
+typedef struct {
+    char *text;
+    int nseg;
+    int literals; /* segments without a parameter: the tie-break score */
+    segment_t seg[MAX_SEGMENTS];
+} template_t;
+
+struct reco_route_match {
+    template_t *templates;
+    size_t n, cap;
+};
+
+reco_route_match_t *reco_route_match_new(void)
+{
+    return calloc(1, sizeof(reco_route_match_t));
+}
+
+static void add_served(const char *method, const char *path, void *ctx)
+{
+    (void)method;
+    reco_route_match_add(ctx, path);
+}
+
+reco_route_match_t *reco_route_match_new_served(void)
+{
+    reco_route_match_t *m = reco_route_match_new();
+    if (m)
+        reco_routes_each(add_served, m);
+    return m;
+}
+
+static void template_clear(template_t *t)
+{
+    for (int i = 0; i < t->nseg; i++) {
+        free(t->seg[i].prefix);
+        free(t->seg[i].suffix);
+    }
+    free(t->text);
+}
+
+void reco_route_match_destroy(reco_route_match_t **m)
+{
+    if (!m || !*m)
+        return;
+    for (size_t i = 0; i < (*m)->n; i++)
+        template_clear(&(*m)->templates[i]);
+    free((*m)->templates);
+    free(*m);
+    *m = NULL;
+}
+
+/* Splits path (without its query) into segments, in place in buf; one trailing slash ignored.
+ * Returns the count, or -1 (too long, too many segments, not absolute). */
+static int split(const char *path, char *buf, size_t cap, char **segs)
+{
+    size_t len = strcspn(path, "?");
+    if (len == 0 || path[0] != '/' || len >= cap)
+        return -1;
+    memcpy(buf, path + 1, len - 1);
+    buf[len - 1] = '\0';
+    size_t blen = len - 1;
+    if (blen > 0 && buf[blen - 1] == '/')
+        buf[--blen] = '\0';
+    if (blen == 0)
+        return 0;
+    int n = 0;
+    for (char *s = buf;; n++) {
+        if (n == MAX_SEGMENTS)
+            return -1;
+        segs[n] = s;
+        char *slash = strchr(s, '/');
+        if (!slash)
+            return n + 1;
+        *slash = '\0';
+        s = slash + 1;
+    }
+}
+
+static int segment_parse(segment_t *seg, const char *text)
+{
+    const char *open = strchr(text, '{'), *close = open ? strchr(open, '}') : NULL;
+    if (open && !close)
+        return -1;
+    if (!open && strchr(text, '}'))
+        return -1;
+    seg->param = open != NULL;
+    seg->prefix = strndup(text, open ? (size_t)(open - text) : strlen(text));
+    seg->suffix = strdup(close ? close + 1 : "");
+    if (!seg->prefix || !seg->suffix || strchr(seg->suffix, '{'))
+        return -1;
+    return 0;
+}
+
+int reco_route_match_add(reco_route_match_t *m, const char *template_path)
+{
+    if (!m || !template_path || m->n >= RECO_ROUTE_MATCH_MAX)
+        return -1;
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->templates[i].text, template_path) == 0)
+            return (int)i;
+    char buf[MAX_PATH], *segs[MAX_SEGMENTS];
+    int n = split(template_path, buf, sizeof buf, segs);
+    if (n < 0)
+        return -1;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 64;
+        template_t *grown = realloc(m->templates, cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        m->templates = grown;
+        m->cap = cap;
+    }
+    template_t *t = &m->templates[m->n];
+    memset(t, 0, sizeof *t);
+    int ok = (t->text = strdup(template_path)) != NULL;
+    for (int i = 0; ok && i < n; i++) {
+        t->nseg = i + 1;
+        ok = segment_parse(&t->seg[i], segs[i]) == 0;
+        t->literals += ok && !t->seg[i].param;
+    }
+    if (!ok) {
+        template_clear(t);
+        return -1;
+    }
+    t->nseg = n;
+    return (int)m->n++;
+}
+
+static int segment_matches(const segment_t *seg, const char *text)
+{
+    if (!seg->param)
+        return strcmp(seg->prefix, text) == 0;
+    size_t len = strlen(text), pre = strlen(seg->prefix), suf = strlen(seg->suffix);
+    return len > pre + suf && strncmp(text, seg->prefix, pre) == 0 && strcmp(text + len - suf, seg->suffix) == 0;
+}
+
+int reco_route_match_find(const reco_route_match_t *m, const char *path)
+{
+    char buf[MAX_PATH], *segs[MAX_SEGMENTS];
+    int n = m && path ? split(path, buf, sizeof buf, segs) : -1;
+    if (n < 0)
+        return -1;
+    int best = -1;
+    for (size_t i = 0; i < m->n; i++) {
+        const template_t *t = &m->templates[i];
+        if (t->nseg != n || (best >= 0 && t->literals <= m->templates[best].literals))
+            continue;
+        int k = 0;
+        while (k < n && segment_matches(&t->seg[k], segs[k]))
+            k++;
+        if (k == n)
+            best = (int)i;
+    }
+    return best;
+}
+
+size_t reco_route_match_count(const reco_route_match_t *m)
+{
+    return m ? m->n : 0;
+}
+
+const char *reco_route_match_template(const reco_route_match_t *m, int index)
+{
+    return m && index >= 0 && (size_t)index < m->n ? m->templates[index].text : "other";
+}
+
+static const char *const dialect_names[RECO_DIALECT_COUNT] = {
+    "native", "aegeria", "advisable", "tastehit", "gravity", "yoochoose", "admin", "other"};
+
+const char *reco_dialect_name(reco_dialect_t dialect)
+{
+    return (unsigned)dialect < RECO_DIALECT_COUNT ? dialect_names[dialect] : "other";
+}
+
+/* 1 if path's segment at p is exactly word (followed by '/', '?', or the end). */
+static int segment_is(const char *p, const char *word)
+{
+    size_t n = strlen(word);
+    return strncmp(p, word, n) == 0 && (p[n] == '/' || p[n] == '?' || p[n] == '\0');
+}
+
+reco_dialect_t reco_route_dialect(const char *path)
+{
+    if (!path || path[0] != '/')
+        return RECO_DIALECT_OTHER;
+    if (segment_is(path + 1, "v1"))
+        return RECO_DIALECT_NATIVE;
+    if (segment_is(path + 1, "admin"))
+        return RECO_DIALECT_ADMIN;
+    if (!segment_is(path + 1, "compat") || path[1 + strlen("compat")] != '/')
+        return RECO_DIALECT_OTHER;
+    const char *vendor = path + 1 + strlen("compat/");
+    for (int d = RECO_DIALECT_AEGERIA; d <= RECO_DIALECT_YOOCHOOSE; d++)
+        if (segment_is(vendor, dialect_names[d]))
+            return (reco_dialect_t)d;
+    return RECO_DIALECT_OTHER;
+}
