@@ -31,13 +31,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "reco_keys.h"
 #include "reco_store.h"
 
 #define RECO_ATTRIBUTION_ID_MAX 255      /* bytes of an id (below RECO_ID_MAX: fits any event) */
 #define RECO_ATTRIBUTION_SCENARIO_MAX 64 /* a scenario id, or "model:<name>" (model routes) */
 #define RECO_ATTRIBUTION_MODEL_MAX 32
 #define RECO_ATTRIBUTION_SECRET_LEN 32
-#define RECO_KEY_ATTRIBUTION_SECRET "reco:attribution:secret" /* STRING, 64 hex digits */
 #define RECO_VARIANT_NAME_MAX 32
 #define RECO_VARIANT_DEFAULT "default" /* the variant of a scenario without variants */
 #define RECO_ATTRIBUTION_MODEL_SCENARIO "model:" /* scenario of answers of the model routes */
