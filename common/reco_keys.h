@@ -90,5 +90,9 @@ int reco_key_model_index(char *buf, size_t n, const char *tenant, const char *mo
 /* HASH "<scenario>\x1f<variant>\x1f<model>\x1f<metric>" -> count (revenue: a decimal): the
  * attributed events of one UTC day "YYYY-MM-DD" (written by the ingest script, key()). */
 int reco_key_stats_day(char *buf, size_t n, const char *tenant, const char *day);
+/* HASH type -> events of that type ever ingested; and HASH type -> events ingested in one UTC
+ * minute (epoch ms / 60000 at ingest), kept 2 days. Written by the ingest script (key()). */
+int reco_key_event_counts(char *buf, size_t n, const char *tenant);
+int reco_key_event_counts_minute(char *buf, size_t n, const char *tenant, int64_t minute);
 
 #endif
