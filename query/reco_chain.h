@@ -20,8 +20,12 @@
  * without any category. When no step could run, the first step's reason is the answer; a model
  * never built counts as run (it adds nothing).
  *
- * Reply: {scenario, recommendation_id, recommendations: [{item, score, model, attributes?}...],
- * context_items: [{item, viewers}...], built_at?, interval_ms?}: attributes when the request
+ * A/B: the request's variant (common/reco_scenario.h, reco_scenario_variant_apply) replaces the
+ * scenario's fields it overrides before anything runs; the reply names it, and its signed
+ * recommendation id carries scenario, variant and the first entry's model (docs/attribution.md).
+ *
+ * Reply: {scenario, variant, recommendation_id, recommendations: [{item, score, model,
+ * attributes?}...], context_items: [{item, viewers}...], built_at?, interval_ms?}: attributes when the request
  * names some; built_at / interval_ms of the newest served version among the chain's models (the
  * first RECO_QUERY_VERSIONS_MAX), for the gateway's Last-Modified / Expires where viewers is the number of distinct users who viewed
  * the item (PFCOUNT of reco:{T}:item-viewers:<item>). Bulk: {responses: [...]} in request order,
