@@ -20,6 +20,7 @@
 #include "reco_config.h"
 #include "reco_http.h"
 #include "reco_log.h"
+#include "reco_metrics.h"
 #include "reco_openapi.h"
 #include "reco_routes.h"
 #include "reco_static.h"
@@ -39,6 +40,8 @@ typedef struct {
     long default_interval_ms;
     long query_credit;
     const char *log_level;
+    const char *log_format;
+    int access_log;
     int list_routes;
     const char *dashboard_dir;
     reco_auth_config_t auth;
@@ -48,6 +51,7 @@ typedef struct {
 static void dispatch(void *arg, struct evhttp_request *req, reco_path_t *path)
 {
     reco_gateway_t *gw = arg;
+    reco_metrics_request_resume(req); /* the auth check may have waited for Redis */
     if (path->n == 1 && strcmp(path->seg[0], "healthz") == 0) {
         if (evhttp_request_get_command(req) == EVHTTP_REQ_GET)
             reco_api_health(gw, req);
@@ -55,6 +59,8 @@ static void dispatch(void *arg, struct evhttp_request *req, reco_path_t *path)
             reco_http_send_method_not_allowed(req, "GET");
     } else if (path->n == 1 && strcmp(path->seg[0], "openapi.json") == 0) {
         reco_openapi_handle(req);
+    } else if (path->n == 1 && strcmp(path->seg[0], "metrics") == 0) {
+        reco_metrics_handle(gw, req);
     } else if (path->n >= 1 && strcmp(path->seg[0], "v1") == 0) {
         reco_api_v1_handle(gw, req, path);
     } else if (path->n >= 1 && strcmp(path->seg[0], "compat") == 0) {
@@ -66,6 +72,7 @@ static void dispatch(void *arg, struct evhttp_request *req, reco_path_t *path)
     } else {
         reco_http_send_error(req, 404, "not_found", "no such resource: %s", evhttp_request_get_uri(req));
     }
+    reco_log_set_request_id(NULL);
 }
 
 static void on_http(struct evhttp_request *req, void *arg)
@@ -73,11 +80,13 @@ static void on_http(struct evhttp_request *req, void *arg)
     reco_gateway_t *gw = arg;
     reco_path_t path;
     reco_error_t err;
+    reco_metrics_request_begin(req); /* request id, counters and latency (reco_metrics.h) */
     if (reco_path_parse(req, &path, &err) != 0)
         reco_http_send_reco_error(req, &err);
     else
         reco_auth_handle(gw->auth, req, &path, dispatch, gw); /* keys, roles, rate limits, CORS */
     reco_path_clear(&path);
+    reco_log_set_request_id(NULL);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -115,6 +124,10 @@ static int parse_options(int argc, char **argv, options_t *o)
         {"default-interval-ms", "RECO_DEFAULT_INTERVAL_MS", RECO_OPT_INT, &o->default_interval_ms, 1000,
          86400000L, "HTTP caching: a model's rebuild interval when its version's meta has none (Expires)"},
         {"log-level", "RECO_LOG_LEVEL", RECO_OPT_STRING, &o->log_level, 0, 0, "debug, info, warn or error"},
+        {"log-format", "RECO_LOG_FORMAT", RECO_OPT_STRING, &o->log_format, 0, 0,
+         "text, or json: one JSON object a line (docs/operations-metrics.md)"},
+        {"access-log", "RECO_ACCESS_LOG", RECO_OPT_FLAG, &o->access_log, 0, 0,
+         "log one info line per answered request: method, route template, status, ms, request id"},
         {"dashboard-dir", "RECO_DASHBOARD_DIR", RECO_OPT_STRING, &o->dashboard_dir, 0, 0,
          "directory served at /dashboard/ (default: the page this build made, else the installed one)"},
         /* reco_auth.h, docs/auth.md */
@@ -141,12 +154,8 @@ static int parse_options(int argc, char **argv, options_t *o)
         "workers over ZeroMQ, and answers with their replies. Holds no data; start as many as you like.");
     if (rc != RECO_CONFIG_OK)
         return rc == RECO_CONFIG_HELP ? 0 : 2;
-    reco_log_level_t level;
-    if (reco_log_level_parse(o->log_level, &level) != 0) {
-        fprintf(stderr, "log-level: must be debug, info, warn or error\n");
+    if (reco_log_setup("gateway", o->log_level, o->log_format) != 0)
         return 2;
-    }
-    reco_log_init("gateway", level);
     return -1;
 }
 
@@ -166,6 +175,7 @@ int main(int argc, char **argv)
                    .default_interval_ms = 3600000,
                    .query_credit = 4,
                    .log_level = "info",
+                   .log_format = "text",
                    .auth = {.mode = "on", .redis = "127.0.0.1:6379", .timeout_ms = 1000, .cors_origin = "*"}};
     int rc = parse_options(argc, argv, &o);
     if (rc >= 0)
@@ -174,7 +184,7 @@ int main(int argc, char **argv)
         reco_routes_print(stdout);
         return fflush(stdout) == 0 ? 0 : 1;
     }
-    if (reco_openapi_init() != 0)
+    if (reco_openapi_init() != 0 || reco_metrics_init(o.access_log) != 0)
         return 1;
     reco_static_init(o.dashboard_dir);
     zsys_handler_set(NULL);
@@ -231,6 +241,7 @@ int main(int argc, char **argv)
     event_free(sigterm);
     event_base_free(base);
     reco_openapi_free();
+    reco_metrics_free();
     reco_static_free();
     reco_info("stopped");
     return 0;

@@ -14,8 +14,9 @@
 #define MAX_PATH 2048
 
 typedef struct {
-    char *prefix;  /* the whole literal segment when !param */
-    char *suffix;  /* after the '}' (param only) */
+    char *prefix; /* the whole literal segment when !param */
+    char *suffix; /* after the '}' (param only) */
+    size_t prefix_len, suffix_len;
     int param;
 } segment_t;
 
@@ -70,9 +71,9 @@ void reco_route_match_destroy(reco_route_match_t **m)
     *m = NULL;
 }
 
-/* Splits path (without its query) into segments, in place in buf; one trailing slash ignored.
- * Returns the count, or -1 (too long, too many segments, not absolute). */
-static int split(const char *path, char *buf, size_t cap, char **segs)
+/* Splits path (without its query) into segments, in place in buf, with their lengths; one
+ * trailing slash ignored. Returns the count, or -1 (too long, too many segments, not absolute). */
+static int split(const char *path, char *buf, size_t cap, char **segs, size_t *lens)
 {
     size_t len = strcspn(path, "?");
     if (len == 0 || path[0] != '/' || len >= cap)
@@ -90,6 +91,7 @@ static int split(const char *path, char *buf, size_t cap, char **segs)
             return -1;
         segs[n] = s;
         char *slash = strchr(s, '/');
+        lens[n] = slash ? (size_t)(slash - s) : strlen(s);
         if (!slash)
             return n + 1;
         *slash = '\0';
@@ -109,6 +111,8 @@ static int segment_parse(segment_t *seg, const char *text)
     seg->suffix = strdup(close ? close + 1 : "");
     if (!seg->prefix || !seg->suffix || strchr(seg->suffix, '{'))
         return -1;
+    seg->prefix_len = strlen(seg->prefix);
+    seg->suffix_len = strlen(seg->suffix);
     return 0;
 }
 
@@ -120,7 +124,8 @@ int reco_route_match_add(reco_route_match_t *m, const char *template_path)
         if (strcmp(m->templates[i].text, template_path) == 0)
             return (int)i;
     char buf[MAX_PATH], *segs[MAX_SEGMENTS];
-    int n = split(template_path, buf, sizeof buf, segs);
+    size_t lens[MAX_SEGMENTS];
+    int n = split(template_path, buf, sizeof buf, segs, lens);
     if (n < 0)
         return -1;
     if (m->n == m->cap) {
@@ -147,18 +152,19 @@ int reco_route_match_add(reco_route_match_t *m, const char *template_path)
     return (int)m->n++;
 }
 
-static int segment_matches(const segment_t *seg, const char *text)
+static int segment_matches(const segment_t *seg, const char *text, size_t len)
 {
     if (!seg->param)
-        return strcmp(seg->prefix, text) == 0;
-    size_t len = strlen(text), pre = strlen(seg->prefix), suf = strlen(seg->suffix);
-    return len > pre + suf && strncmp(text, seg->prefix, pre) == 0 && strcmp(text + len - suf, seg->suffix) == 0;
+        return len == seg->prefix_len && memcmp(seg->prefix, text, len) == 0;
+    size_t pre = seg->prefix_len, suf = seg->suffix_len;
+    return len > pre + suf && memcmp(text, seg->prefix, pre) == 0 && memcmp(text + len - suf, seg->suffix, suf) == 0;
 }
 
 int reco_route_match_find(const reco_route_match_t *m, const char *path)
 {
     char buf[MAX_PATH], *segs[MAX_SEGMENTS];
-    int n = m && path ? split(path, buf, sizeof buf, segs) : -1;
+    size_t lens[MAX_SEGMENTS];
+    int n = m && path ? split(path, buf, sizeof buf, segs, lens) : -1;
     if (n < 0)
         return -1;
     int best = -1;
@@ -167,7 +173,7 @@ int reco_route_match_find(const reco_route_match_t *m, const char *path)
         if (t->nseg != n || (best >= 0 && t->literals <= m->templates[best].literals))
             continue;
         int k = 0;
-        while (k < n && segment_matches(&t->seg[k], segs[k]))
+        while (k < n && segment_matches(&t->seg[k], segs[k], lens[k]))
             k++;
         if (k == n)
             best = (int)i;
