@@ -59,6 +59,7 @@ typedef struct {
     int tenant_at; /* segment holding the tenant, -1 if none */
     kind_t kind;
     char *text; /* the template, owned: the segments point into it */
+    char *path; /* the template as listed, owned */
 } route_t;
 
 struct reco_auth {
@@ -87,7 +88,7 @@ static int compile(route_t *r, const char *method, const char *path)
     memset(r, 0, sizeof *r);
     r->tenant_at = -1;
     snprintf(r->method, sizeof r->method, "%s", method);
-    if (!(r->text = strdup(path)))
+    if (!(r->path = strdup(path)) || !(r->text = strdup(path)))
         return -1;
     char *save = NULL;
     for (char *s = strtok_r(r->text, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
@@ -130,10 +131,12 @@ static void add_route(const char *method, const char *path, void *ctx)
         a->routes = more;
         a->cap = cap;
     }
-    if (compile(&a->routes[a->nroutes], method, path) == 0)
+    if (compile(&a->routes[a->nroutes], method, path) == 0) {
         a->nroutes++;
-    else
+    } else {
         free(a->routes[a->nroutes].text);
+        free(a->routes[a->nroutes].path);
+    }
 }
 
 static int seg_matches(const seg_t *g, const char *s)
@@ -371,9 +374,16 @@ static int is_admin_key(const reco_auth_t *a, const cred_t *c)
 void reco_auth_handle(reco_auth_t *a, struct evhttp_request *req, reco_path_t *path, reco_auth_next_fn next,
                       void *ctx)
 {
+    enum evhttp_cmd_type method = evhttp_request_get_command(req);
+    int origin = evhttp_find_header(evhttp_request_get_input_headers(req), "Origin") != NULL;
+    if (!a->on && !origin && method != EVHTTP_REQ_OPTIONS) {
+        next(ctx, req, path); /* development mode, not a browser: nothing to decide */
+        return;
+    }
     decision_t d;
-    classify(a, path, method_name(evhttp_request_get_command(req)), &d);
-    if ((d.kind == KIND_READ || d.kind == KIND_PREFLIGHT) && a->cors_origin[0]) {
+    classify(a, path, method_name(method), &d);
+    /* CORS headers only where a browser asks (it always sends Origin cross-origin) */
+    if (((d.kind == KIND_READ && origin) || d.kind == KIND_PREFLIGHT) && a->cors_origin[0]) {
         struct evkeyvalq *out = evhttp_request_get_output_headers(req);
         evhttp_add_header(out, "Access-Control-Allow-Origin", a->cors_origin);
         evhttp_add_header(out, "Access-Control-Expose-Headers", "Retry-After, ETag, Last-Modified, Expires");
@@ -450,6 +460,18 @@ reco_auth_t *reco_auth_new(struct event_base *base, const reco_auth_config_t *cf
     a->admin_len = strlen(a->admin_key ? a->admin_key : "");
     a->cors_origin = strdup(cfg->cors_origin ? cfg->cors_origin : "");
     reco_routes_each(add_route, a);
+    for (size_t i = 0; READ_ROUTES[i].method; i++) { /* a renamed route must not turn into a write route */
+        int served = 0;
+        for (size_t k = 0; k < a->nroutes && !served; k++)
+            served = a->routes[k].kind == KIND_READ && !strcmp(a->routes[k].method, READ_ROUTES[i].method) &&
+                     !strcmp(a->routes[k].path, READ_ROUTES[i].path);
+        if (!served) {
+            reco_error("auth: the read route %s %s is not served (reco_auth.c READ_ROUTES is out of date)",
+                       READ_ROUTES[i].method, READ_ROUTES[i].path);
+            reco_auth_free(&a);
+            return NULL;
+        }
+    }
     if (!a->admin_key || !a->cors_origin || (on && !(a->db = reco_authdb_new(base, cfg->redis, (int)cfg->timeout_ms)))) {
         reco_auth_free(&a);
         return NULL;
@@ -472,8 +494,10 @@ void reco_auth_free(reco_auth_t **pa)
     if (!a)
         return;
     reco_authdb_free(&a->db);
-    for (size_t i = 0; i < a->nroutes; i++)
+    for (size_t i = 0; i < a->nroutes; i++) {
         free(a->routes[i].text);
+        free(a->routes[i].path);
+    }
     free(a->routes);
     if (a->admin_key)
         sodium_memzero(a->admin_key, a->admin_len);

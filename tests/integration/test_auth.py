@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import unittest
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import BUILD_DIR, ClusterTestCase, free_port, key, wait_until  # noqa: E402
@@ -18,6 +19,23 @@ from harness import BUILD_DIR, ClusterTestCase, free_port, key, wait_until  # no
 ADMIN = "admin-key-for-the-auth-tests-0123456789"
 A, B = "shopa", "shopb"
 KEY_RE = re.compile(r"^rk_(read|write)_[0-9a-f]{64}$")
+# What a read key may call, written independently of gateway/reco_auth.c: every recommendation
+# and resort route, Aegeria's recommendation/*, Gravity's getItemRecommendation*, TasteHit's widget
+# GET and Yoochoose's .json/.jsonp recommendation GETs.
+READ_ROUTE_RE = re.compile(r"/recommend($|/)|/resort$|/recommendation/|/getItemRecommendation|/v1/\{widget\}/r$"
+                           r"|\.jsonp?$")
+SAMPLES = {"tenant": A, "customer": A, "customerid": A, "itemtypeid": "1", "scenarioid": "home",
+           "interaction_type": "views", "action": "visit", "widget": "home"}
+
+
+def listed_routes():
+    out = subprocess.run([os.path.join(BUILD_DIR, "gateway", "reco-gateway"), "--list-routes"], check=True,
+                         stdout=subprocess.PIPE, timeout=30).stdout.decode()
+    return [tuple(line.split(" ", 1)) for line in out.splitlines()]
+
+
+def fill(template):
+    return re.sub(r"\{([^}/]+)\}", lambda m: urllib.parse.quote(SAMPLES.get(m.group(1), "x1"), safe=""), template)
 
 
 def bearer(k):
@@ -186,6 +204,41 @@ class AuthTest(AuthTestBase):
         # public routes need nothing
         self.assertEqual(self.cluster.http("GET", "/healthz")[0], 200)
         self.assertEqual(self.cluster.http("GET", "/openapi.json")[0], 200)
+
+    def test_every_listed_route_is_guarded(self):
+        """Each route --list-routes prints, probed without a key, with another tenant's key and
+        with the tenant's read key: tenant routes want a key of the tenant, and a read key gets
+        exactly the recommendation routes."""
+        routes = listed_routes()
+        self.assertGreater(len(routes), 60)
+        kinds = {"public": 0, "read": 0, "write": 0, "admin": 0}
+        before = self.tenant_keys(A)
+        for method, template in routes:
+            path = fill(template)
+            what = "%s %s" % (method, template)
+            if not template.startswith(("/v1/", "/compat/", "/admin/")):
+                kinds["public"] += 1
+                self.assertNotIn(self.cluster.http(method, path)[0], (401, 403), what)
+                continue
+            self.assertEqual(self.cluster.http(method, path)[0], 401, what)
+            if template.startswith("/admin/"):
+                kinds["admin"] += 1
+                self.assertEqual(self.cluster.http(method, path, headers=bearer(self.keys[A, "write"]))[0], 403, what)
+                continue
+            self.assertEqual(self.cluster.http(method, path, headers=bearer(self.keys[B, "write"]))[0], 403, what)
+            status = self.cluster.http(method, path, headers=bearer(self.keys[A, "read"]))[0]
+            if READ_ROUTE_RE.search(template):
+                kinds["read"] += 1
+                self.assertNotIn(status, (401, 403), what)
+            else:
+                kinds["write"] += 1
+                self.assertEqual(status, 403, what)
+        self.assertGreaterEqual(kinds["read"], 15, kinds)
+        self.assertGreaterEqual(kinds["write"], 40, kinds)
+        self.assertEqual(kinds["admin"], 8, kinds)
+        self.assertEqual(self.tenant_keys(A), before)
+        # a /compat path no route matches is a 404 before any key is looked at
+        self.assertError(self.cluster.http("POST", "/compat/gravity/%s/noSuchMethod/x" % A), 404)
 
     def test_another_tenants_key_changes_nothing(self):
         before = self.tenant_keys(A)
