@@ -2,12 +2,16 @@
 // nothing is downloaded), waits until the page has finished `refreshes` refreshes (a deadline,
 // never a fixed sleep), reads what it shows and saves a full-page screenshot.
 //
-//   node drive.mjs <url> <screenshot.png> [timeout-ms] [refreshes]
+//   [RECO_DASHBOARD_KEY=<api key>] node drive.mjs <url> <screenshot.png> [timeout-ms] [refreshes]
 //
+// With RECO_DASHBOARD_KEY, the key is typed into the page's "API key" field and the form
+// submitted after the first refresh, as a person would (what the page showed before is in the
+// report's before_key); `refreshes` then counts from there.
 // Prints one JSON object on stdout: the page's state and status line, each section's error, the
 // rows of its tables (the data-* attributes the page writes beside the text), each chart's
 // series, point count, canvas size and number of painted pixels, the requests the page made
-// (and any it made to another host or that failed), and the console errors. Exit 0 when the page
+// (with the Authorization header of each API request, and any made to another host or that
+// failed), and the console errors. Exit 0 when the page
 // finished refreshing (whatever it shows: tests/integration/test_dashboard.py judges that), 1 when
 // it did not within the deadline, 2 on bad usage. The browser: $RECO_CHROMIUM or /usr/bin/chromium.
 import {chromium} from 'playwright-core';
@@ -26,13 +30,14 @@ if (process.getuid && process.getuid() === 0) args.push('--no-sandbox'); // Chro
 
 const browser = await chromium.launch({executablePath: process.env.RECO_CHROMIUM || '/usr/bin/chromium', headless: true,
   args, timeout});
-const report = {requests: [], foreign_requests: [], failed_requests: [], console_errors: [], page_errors: []};
+const report = {requests: [], api_auth: [], foreign_requests: [], failed_requests: [], console_errors: [], page_errors: []};
 let code = 0;
 try {
   const context = await browser.newContext({viewport: {width: 1400, height: 1000}, deviceScaleFactor: 1});
   const page = await context.newPage();
   page.on('request', (r) => {
     report.requests.push(r.method() + ' ' + r.url());
+    if (r.url().startsWith(origin + '/v1/')) report.api_auth.push([r.url(), r.headers().authorization || null]);
     if (!r.url().startsWith(origin + '/') && !r.url().startsWith('data:')) report.foreign_requests.push(r.url());
   });
   page.on('requestfailed', (r) => report.failed_requests.push(r.url() + ': ' + (r.failure() || {}).errorText));
@@ -40,9 +45,19 @@ try {
   page.on('pageerror', (e) => report.page_errors.push(String(e)));
 
   await page.goto(url, {waitUntil: 'load', timeout});
+  const refreshed = (n) => page.waitForFunction((k) => Number(document.body.dataset.refreshCount || 0) >= k, n,
+    {timeout, polling: 50});
   try {
-    await page.waitForFunction((n) => Number(document.body.dataset.refreshCount || 0) >= n, refreshes,
-      {timeout, polling: 50});
+    let target = refreshes;
+    if (process.env.RECO_DASHBOARD_KEY) {
+      await refreshed(1);
+      report.before_key = await page.evaluate(readPage);
+      report.refreshes_before_key = report.before_key.refresh_count;
+      await page.fill('#api-key', process.env.RECO_DASHBOARD_KEY);
+      await page.click('#settings button[type=submit]');
+      target = report.refreshes_before_key + refreshes;
+    }
+    await refreshed(target);
   } catch (e) {
     report.wait_error = String(e.message || e).split('\n')[0];
     code = 1;
@@ -92,6 +107,8 @@ function readPage() {
     state: document.body.dataset.state,
     refresh_count: Number(document.body.dataset.refreshCount || 0),
     status_line: document.getElementById('status-line').textContent,
+    location: location.href,
+    session_key: sessionStorage.getItem('reco.dashboard.apiKey'),
     tenant_input: document.getElementById('tenant').value,
     errors,
     events: rows('#events-table tbody tr'),
