@@ -363,6 +363,10 @@ class Cluster:
                 body.encode() if isinstance(body, str) else json.dumps(body).encode())
             hdrs["Content-Type"] = "application/json"
         hdrs.update(headers or {})
+        if os.environ.get("RECO_RECORD_REQUESTS"):  # fuzz/make_corpus.py: the requests become seeds
+            with open(os.environ["RECO_RECORD_REQUESTS"], "a") as f:
+                f.write(json.dumps({"method": method, "path": path, "headers": hdrs,
+                                    "body": data.decode("latin-1") if data is not None else None}) + "\n")
         conn = http.client.HTTPConnection(HOST, self.http_port, timeout=timeout)
         try:
             conn.request(method, path, body=data, headers=hdrs)
