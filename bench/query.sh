@@ -8,6 +8,8 @@
 #   RECO_BENCH_BUILD=build bench/query.sh     # an existing build dir instead of build-release/
 #   BENCH_KEEP=1 bench/query.sh               # keep the temp dir (process logs, Redis data)
 #   GATEWAY_ARGS="--query-credit 1" bench/query.sh   # extra reco-gateway flags
+#   AUTH=on bench/query.sh                    # API keys on (docs/auth.md): wrk sends a read key, the
+#                                             # tenant's rate limit is 1e6/s (the bucket is taken)
 #   HOLD=1 bench/query.sh                     # set up, print the URLs and pids, wait (profiling)
 #
 # In order (each command is printed): release build of the programs and of bench/bare_http.c;
@@ -60,6 +62,13 @@ BARE_PORT=$(free_port)
 BASE=http://127.0.0.1:$HTTP_PORT
 mkdir -p "$TMP/redis"
 CACHE=bench/out/query-$ITEMS-$EVENTS-$USERS.rdb # the loaded and trained tenant, kept for the next run
+AUTH=${AUTH:-off}
+AUTH_ARGS=(--auth off)
+if [ "$AUTH" = on ]; then # the data is loaded without keys: it must come from an earlier run
+  [ -s "$CACHE" ] || { log "AUTH=on needs $CACHE: run bench/query.sh once without AUTH first"; exit 1; }
+  ADMIN_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(24))')
+  AUTH_ARGS=(--auth on --admin-key "$ADMIN_KEY" --redis "127.0.0.1:$REDIS_PORT")
+fi
 [ -s "$CACHE" ] && cp "$CACHE" "$TMP/redis/dump.rdb"
 start redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$TMP/redis" --dbfilename dump.rdb \
   --appendonly no --save ''
@@ -68,7 +77,7 @@ RCLI=(redis-cli -h 127.0.0.1 -p "$REDIS_PORT")
 wait_for redis-server 180 sh -c "${RCLI[*]} ping | grep -q PONG"
 start gateway "$BUILD/gateway/reco-gateway" --http-host 127.0.0.1 --http-port "$HTTP_PORT" \
   --ingest-bind "tcp://127.0.0.1:$INGEST_PORT" --query-bind "tcp://127.0.0.1:$QUERY_PORT" --log-level warn \
-  --auth off ${GATEWAY_ARGS:-}
+  "${AUTH_ARGS[@]}" ${GATEWAY_ARGS:-}
 GATEWAY_PID=${PIDS[-1]}
 start ingestor "$BUILD/ingestor/reco-ingestor" --redis "127.0.0.1:$REDIS_PORT" \
   --gateway "tcp://127.0.0.1:$INGEST_PORT" --log-level warn
@@ -113,7 +122,18 @@ V=$("${RCLI[@]}" GET "reco:{$TENANT}:m:item-to-item:current")
 log "catalogue $("${RCLI[@]}" SCARD "reco:{$TENANT}:items") items, stream $("${RCLI[@]}" XLEN "reco:{$TENANT}:events") events," \
     "item-to-item v$V lists for $(wc -l <"$TMP/ids") items"
 SAMPLE=$(head -n 1 "$TMP/ids")
-curl -fsS "$BASE/v1/$TENANT/recommend?model=item-to-item&item=$SAMPLE" >"$TMP/body.json"
+KEY=""
+if [ "$AUTH" = on ]; then # a read key of the tenant, with a rate limit that never bites
+  A=(-H "Authorization: Bearer $ADMIN_KEY" -H "Content-Type: application/json")
+  curl -sS "${A[@]}" -d "{\"tenant\": \"$TENANT\"}" "$BASE/admin/tenants" >/dev/null
+  curl -fsS "${A[@]}" -X PATCH -d '{"rate_limit": {"per_second": 1000000, "burst": 1000000}}' \
+    "$BASE/admin/tenants/$TENANT" >/dev/null
+  KEY=$(curl -fsS "${A[@]}" -d '{"role": "read"}' "$BASE/admin/tenants/$TENANT/keys" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+  log "auth on: wrk sends a read key of tenant $TENANT"
+fi
+curl -fsS ${KEY:+-H "Authorization: Bearer $KEY"} "$BASE/v1/$TENANT/recommend?model=item-to-item&item=$SAMPLE" \
+  >"$TMP/body.json"
 log "a sample answer is $(wc -c <"$TMP/body.json") bytes: $(head -c 160 "$TMP/body.json")..."
 start bare "$BUILD/bench/bare-http" "$BARE_PORT" "$TMP/body.json"
 wait_for "bare-http" 10 curl -fsS "http://127.0.0.1:$BARE_PORT/"
@@ -130,7 +150,7 @@ fi
 # figures are the medians over the rounds. Also the CPU time each process of reco used per
 # request (utime + stime from /proc), which other load disturbs much less than rates.
 HZ=$(getconf CLK_TCK)
-wrk_args() { echo -t "$THREADS" -c "$CONNECTIONS" --latency -s bench/query.lua "$1" -- "$TMP/ids" "$TENANT"; }
+wrk_args() { echo -t "$THREADS" -c "$CONNECTIONS" --latency -s bench/query.lua "$1" -- "$TMP/ids" "$TENANT" $KEY; }
 rate() { awk '/^Requests\/sec:/ { print $2 }' "$1"; }
 p99() { # in ms
   awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) }
@@ -165,7 +185,7 @@ done
 cat "$TMP/wrk-reco-$ROUNDS" >&2
 # Latency at light load: LATENCY_CONNECTIONS connections, one wrk thread, one round each.
 LATENCY_CONNECTIONS=${LATENCY_CONNECTIONS:-4}
-latency_args() { echo -t 1 -c "$LATENCY_CONNECTIONS" --latency -s bench/query.lua "$1" -- "$TMP/ids" "$TENANT"; }
+latency_args() { echo -t 1 -c "$LATENCY_CONNECTIONS" --latency -s bench/query.lua "$1" -- "$TMP/ids" "$TENANT" $KEY; }
 # shellcheck disable=SC2046
 wrk -d "${DURATION}s" $(latency_args "$BARE_URL") >"$TMP/wrk-bare-light"
 # shellcheck disable=SC2046
@@ -182,7 +202,7 @@ us_per_request() { # CPU microseconds per reco request of the given pids togethe
 }
 RATIO=$(python3 -c "print('%.2f' % ($RECO_RATE / $BARE_RATE))")
 echo
-echo "== GET recommend item-to-item, random item of $(wc -l <"$TMP/ids"), $QUERY_WORKERS query workers," \
+echo "== GET recommend item-to-item, random item of $(wc -l <"$TMP/ids"), $QUERY_WORKERS query workers, auth $AUTH," \
      "wrk -t$THREADS -c$CONNECTIONS, $ROUNDS rounds of ${DURATION}s each, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-28s %12s %10s\n' "median of $ROUNDS rounds" "req/s" "p99 ms"
 printf '%-28s %12.0f %10s\n' "bare libevent, fixed body" "$BARE_RATE" "$BARE_P99"
