@@ -6,7 +6,17 @@
  * aborts: a call that cannot reach Redis returns NULL / -1 and reco_store_errstr() says why.
  *
  * Replies returned to the caller are owned by the caller (freeReplyObject). Redis error replies
- * (REDIS_REPLY_ERROR) are returned as replies, not as failures: the caller decides. */
+ * (REDIS_REPLY_ERROR) are returned as replies, not as failures: the caller decides.
+ *
+ * Redis Cluster (docs/redis-cluster.md): when the address is a cluster node (INFO cluster says
+ * cluster_enabled:1 on the first connection) the store reads the slot map (CLUSTER SLOTS), keeps
+ * one connection per master, sends each command to the master of its key's slot (reco_slot.h
+ * says which argument is the key), follows MOVED and ASK, and still hands pipeline replies back
+ * in append order. A transaction (MULTI ... EXEC) runs on the node of its first key; a command
+ * of it whose key lies in another slot (a global key: reco:tenants, reco:apikey:...) runs just
+ * after EXEC on its own node, outside the transaction, and the caller sees QUEUED and its reply
+ * inside EXEC's array as usual. SCRIPT LOAD reaches every master (and every master connected
+ * later). Multi-key commands must keep their keys in one slot, as on any cluster. */
 #ifndef RECO_STORE_H
 #define RECO_STORE_H
 
@@ -37,6 +47,9 @@ int reco_store_flush(reco_store_t *st);
 /* 1 if a Redis error reply means "cannot serve right now, retry later" (LOADING, READONLY,
  * BUSY, MASTERDOWN, TRYAGAIN, CLUSTERDOWN, OOM, MISCONF, NOREPLICAS): worth a 503, not a 500. */
 int reco_store_error_is_transient(const char *text);
+
+/* 1 on a Redis Cluster, 0 on a plain Redis, -1 while Redis could not be asked yet. */
+int reco_store_is_cluster(reco_store_t *st);
 
 /* 0 if Redis answers PING, else -1. */
 int reco_store_ping(reco_store_t *st);

@@ -203,6 +203,10 @@ static reco_version_cache_t *versions_cache;
 static int versions_remembered(reco_store_t *store, char keys[][RECO_KEY_MAX], size_t n,
                                reco_model_version_t *out)
 {
+    /* On a Redis Cluster the versions live on every master and one tracked connection would
+     * see only one master's invalidations: no memory there (docs/redis-cluster.md). */
+    if (!versions_cache && reco_store_is_cluster(store) != 0)
+        return -1;
     if (!versions_cache)
         versions_cache = reco_version_cache_new(reco_store_address(store), VERSIONS_CACHE_TIMEOUT_MS);
     if (!versions_cache)
@@ -237,7 +241,7 @@ int reco_query_model_versions(reco_store_t *store, const char *tenant, const cha
     }
     /* remembered, else read over the tracked connection, else read as ever (cache off) */
     int cached = versions_remembered(store, keys, n, out) == 0;
-    redisReply *tracked = cached ? NULL : reco_version_cache_mget(versions_cache, n, argv + 1);
+    redisReply *tracked = cached || !versions_cache ? NULL : reco_version_cache_mget(versions_cache, n, argv + 1);
     redisReply *r = cached ? NULL : tracked ? tracked : reco_store_commandv(store, (int)n + 1, argv, lens);
     if (!cached && (!r || r->type != REDIS_REPLY_ARRAY || r->elements != n)) {
         reco_query_fail(rep, store, r, "MGET of current versions");

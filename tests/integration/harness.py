@@ -21,6 +21,8 @@ import tempfile
 import time
 import unittest
 
+import redis_cluster
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD_DIR = os.path.abspath(os.environ.get("RECO_BUILD_DIR") or os.path.join(REPO, "build"))
 HOST = "127.0.0.1"
@@ -153,9 +155,16 @@ def _child_env():
 class Cluster:
     """A running reco system. Use as a context manager, or call start() and stop()."""
 
-    def __init__(self, query_workers=2, trainer=True, gateway_args=(), keep_tmp=None, admin_key=None):
+    def __init__(self, query_workers=2, trainer=True, gateway_args=(), keep_tmp=None, admin_key=None,
+                 redis_cluster=None):
         """admin_key: None runs the gateway with --auth off (development mode, no keys); a key (at
-        least 16 characters) runs it with --auth on, that admin key, and this cluster's Redis."""
+        least 16 characters) runs it with --auth on, that admin key, and this cluster's Redis.
+        redis_cluster: True starts a 3-master Redis Cluster instead of one redis-server
+        (tests/integration/redis_cluster.py); None: $RECO_TEST_REDIS_CLUSTER decides."""
+        if redis_cluster is None:
+            redis_cluster = os.environ.get("RECO_TEST_REDIS_CLUSTER", "") not in ("", "0")
+        self.redis_cluster = redis_cluster
+        self.redis_ports = []  # the cluster's nodes, in start order (redis_port is the first)
         self.n_query, self.with_trainer = query_workers, trainer
         self.gateway_args = list(gateway_args)
         self.admin_key = admin_key
@@ -264,6 +273,12 @@ class Cluster:
     def start_redis(self):
         """Starts redis-server (AOF on, own data dir) and waits for PING. A restart keeps the
         port and the data dir; the first start picks a free port (retrying if it was taken)."""
+        if self.redis_cluster:
+            if self.redis_port is not None:
+                raise RuntimeError("restarting a Redis Cluster is not supported by the harness")
+            self.redis_ports, procs, self._resp = redis_cluster.start(self, Resp, RedisError, wait_until)
+            self.redis_port, self.redis_proc = self.redis_ports[0], procs[0]
+            return procs[0]
         data = os.path.join(self.tmp, "redis")
         os.makedirs(data, exist_ok=True)
         restart = self.redis_port is not None
@@ -337,7 +352,7 @@ class Cluster:
 
     def wait_trainer_listening(self, timeout=10.0):
         """Waits until a trainer daemon blocks on the train queue (a BLPOP client in Redis)."""
-        wait_until(lambda: "cmd=blpop" in self.redis("CLIENT", "LIST"), timeout=timeout,
+        wait_until(lambda: any("cmd=blpop" in c for c in self.redis_all("CLIENT", "LIST")), timeout=timeout,
                    what="the trainer's BLPOP on reco:train:queue")
 
     def run_trainer_once(self, tenant, timeout=30.0, extra_args=()):
@@ -383,7 +398,15 @@ class Cluster:
         return resp.status, rh, parsed
 
     def redis(self, *args):
+        """One command; on a Redis Cluster it goes to the master of its key's slot (MOVED and ASK
+        followed), a keyless one to the first node."""
         return self._resp.call(*args)
+
+    def redis_all(self, *args):
+        """The command's reply from every master (one item on a single Redis)."""
+        if not self.redis_cluster:
+            return [self.redis(*args)]
+        return [self._resp.node(port).call(*args) for port in self._resp.masters()]
 
     def stream(self, tenant):
         """The tenant's event stream, oldest first, as [(entry id, {field: value})]."""
@@ -392,12 +415,16 @@ class Cluster:
 
     def scan(self, pattern):
         """Every key matching the glob pattern, sorted (SCAN, so Redis is never blocked)."""
-        cursor, found = "0", set()
-        while True:
-            cursor, keys = self.redis("SCAN", cursor, "MATCH", pattern, "COUNT", 1000)
-            found.update(keys)
-            if cursor == "0":
-                return sorted(found)
+        found = set()
+        nodes = [self._resp.node(p) for p in self._resp.masters()] if self.redis_cluster else [self._resp]
+        for node in nodes:
+            cursor = "0"
+            while True:
+                cursor, keys = node.call("SCAN", cursor, "MATCH", pattern, "COUNT", 1000)
+                found.update(keys)
+                if cursor == "0":
+                    break
+        return sorted(found)
 
     def health(self):
         """(status, body) of GET /healthz."""
