@@ -17,8 +17,7 @@ static const char *const PREFIX[] = {NULL, "rk_read_", "rk_write_"};
 static void sodium_ready(void)
 {
     static volatile int ready;
-    if (!ready && sodium_init() >= 0)
-        ready = 1;
+    if (!ready && sodium_init() >= 0) ready = 1;
 }
 
 const char *reco_role_name(reco_role_t role)
@@ -28,10 +27,8 @@ const char *reco_role_name(reco_role_t role)
 
 reco_role_t reco_role_parse(const char *name)
 {
-    if (name && strcmp(name, "read") == 0)
-        return RECO_ROLE_READ;
-    if (name && strcmp(name, "write") == 0)
-        return RECO_ROLE_WRITE;
+    if (name && strcmp(name, "read") == 0) return RECO_ROLE_READ;
+    if (name && strcmp(name, "write") == 0) return RECO_ROLE_WRITE;
     return RECO_ROLE_NONE;
 }
 
@@ -50,10 +47,8 @@ static int fill_random(unsigned char *buf, size_t n)
     size_t got = 0;
     while (got < n) {
         ssize_t r = getrandom(buf + got, n - got, 0);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return -1;
         got += (size_t)r;
     }
     return 0;
@@ -62,8 +57,8 @@ static int fill_random(unsigned char *buf, size_t n)
 int reco_apikey_generate(reco_role_t role, char *key, char *id)
 {
     unsigned char secret[RECO_APIKEY_RANDOM_HEX / 2], idbytes[RECO_APIKEY_ID_HEX / 2];
-    if ((role != RECO_ROLE_READ && role != RECO_ROLE_WRITE) || fill_random(secret, sizeof secret) != 0 ||
-        fill_random(idbytes, sizeof idbytes) != 0)
+    if ((role != RECO_ROLE_READ && role != RECO_ROLE_WRITE) ||
+        fill_random(secret, sizeof secret) != 0 || fill_random(idbytes, sizeof idbytes) != 0)
         return -1;
     size_t plen = strlen(PREFIX[role]);
     memcpy(key, PREFIX[role], plen);
@@ -76,8 +71,7 @@ int reco_apikey_generate(reco_role_t role, char *key, char *id)
 static bool all_hex(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return false;
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return false;
     return true;
 }
 
@@ -128,8 +122,8 @@ int reco_rate_limit_parse(const json_t *value, const char *field, double *per_se
                           reco_error_t *err)
 {
     if (!json_is_object(value)) {
-        reco_error_set(err, 400, "invalid_field", "%s: must be an object {\"per_second\": r, \"burst\": b}",
-                       field);
+        reco_error_set(err, 400, "invalid_field",
+                       "%s: must be an object {\"per_second\": r, \"burst\": b}", field);
         return -1;
     }
     const char *name;
@@ -137,30 +131,32 @@ int reco_rate_limit_parse(const json_t *value, const char *field, double *per_se
     json_object_foreach((json_t *)value, name, v)
     {
         if (strcmp(name, "per_second") != 0 && strcmp(name, "burst") != 0) {
-            reco_error_set(err, 400, "invalid_field", "%s.%.64s: unknown field (per_second, burst)", field, name);
+            reco_error_set(err, 400, "invalid_field", "%s.%.64s: unknown field (per_second, burst)",
+                           field, name);
             return -1;
         }
     }
     json_t *rate = json_object_get(value, "per_second"), *b = json_object_get(value, "burst");
     if (!rate) {
-        reco_error_set(err, 400, "missing_field", "%s.per_second: required (requests per second, 0 = unlimited)",
-                       field);
+        reco_error_set(err, 400, "missing_field",
+                       "%s.per_second: required (requests per second, 0 = unlimited)", field);
         return -1;
     }
     double r = json_number_value(rate);
     if (!json_is_number(rate) || !isfinite(r) || r < 0 || r > RECO_RATE_MAX) {
-        reco_error_set(err, 400, "invalid_field", "%s.per_second: must be a number from 0 (unlimited) to %d", field,
+        reco_error_set(err, 400, "invalid_field",
+                       "%s.per_second: must be a number from 0 (unlimited) to %d", field,
                        RECO_RATE_MAX);
         return -1;
     }
     long bv = r < 1 ? 1 : (long)ceil(r);
-    if (b && (!json_is_integer(b) || json_integer_value(b) < 1 || json_integer_value(b) > RECO_RATE_MAX)) {
-        reco_error_set(err, 400, "invalid_field", "%s.burst: must be a whole number from 1 to %d", field,
-                       RECO_RATE_MAX);
+    if (b && (!json_is_integer(b) || json_integer_value(b) < 1 ||
+              json_integer_value(b) > RECO_RATE_MAX)) {
+        reco_error_set(err, 400, "invalid_field", "%s.burst: must be a whole number from 1 to %d",
+                       field, RECO_RATE_MAX);
         return -1;
     }
-    if (b)
-        bv = (long)json_integer_value(b);
+    if (b) bv = (long)json_integer_value(b);
     *per_second = r;
     *burst = bv;
     return 0;

@@ -44,7 +44,8 @@ static void test_generate_format(void **state)
 static void test_generate_unique(void **state)
 {
     (void)state;
-    char a[RECO_APIKEY_MAX], b[RECO_APIKEY_MAX], ia[RECO_APIKEY_ID_HEX + 1], ib[RECO_APIKEY_ID_HEX + 1];
+    char a[RECO_APIKEY_MAX], b[RECO_APIKEY_MAX], ia[RECO_APIKEY_ID_HEX + 1],
+        ib[RECO_APIKEY_ID_HEX + 1];
     for (int i = 0; i < 100; i++) {
         assert_int_equal(reco_apikey_generate(RECO_ROLE_READ, a, ia), 0);
         assert_int_equal(reco_apikey_generate(RECO_ROLE_READ, b, ib), 0);
@@ -160,10 +161,14 @@ static void test_rate_limit_parse(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_roles),           cmocka_unit_test(test_generate_format),
-        cmocka_unit_test(test_generate_unique), cmocka_unit_test(test_role_of_malformed_keys),
-        cmocka_unit_test(test_hash_vectors),    cmocka_unit_test(test_shown_prefix),
-        cmocka_unit_test(test_equal),           cmocka_unit_test(test_valid_id),
+        cmocka_unit_test(test_roles),
+        cmocka_unit_test(test_generate_format),
+        cmocka_unit_test(test_generate_unique),
+        cmocka_unit_test(test_role_of_malformed_keys),
+        cmocka_unit_test(test_hash_vectors),
+        cmocka_unit_test(test_shown_prefix),
+        cmocka_unit_test(test_equal),
+        cmocka_unit_test(test_valid_id),
         cmocka_unit_test(test_rate_limit_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

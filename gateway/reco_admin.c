@@ -74,17 +74,18 @@ static void create_tenant(reco_gateway_t *gw, struct evhttp_request *req)
 {
     static const char *const fields[] = {"tenant", "rate_limit", NULL};
     json_t *body = read_body(gw, req, fields);
-    if (!body)
-        return;
+    if (!body) return;
     json_t *tenant = json_object_get(body, "tenant");
     if (!reco_valid_tenant(json_string_value(tenant))) {
         reco_http_send_error(req, 400, tenant ? "invalid_field" : "missing_field",
-                             "tenant: must be 1 to %d characters of A-Z, a-z, 0-9, _ and -", RECO_TENANT_MAX);
+                             "tenant: must be 1 to %d characters of A-Z, a-z, 0-9, _ and -",
+                             RECO_TENANT_MAX);
     } else if (check_rate(req, body) == 0) {
         char name[RECO_TENANT_MAX + 1];
         snprintf(name, sizeof name, "%s", json_string_value(tenant));
         json_object_del(body, "tenant");
-        reco_http_forward(gw, req, RECO_POOL_INGEST, name, "tenants.create", json_incref(body), NULL, NULL);
+        reco_http_forward(gw, req, RECO_POOL_INGEST, name, "tenants.create", json_incref(body),
+                          NULL, NULL);
     }
     json_decref(body);
 }
@@ -93,13 +94,14 @@ static void update_tenant(reco_gateway_t *gw, struct evhttp_request *req, const 
 {
     static const char *const fields[] = {"rate_limit", NULL};
     json_t *body = read_body(gw, req, fields);
-    if (!body)
-        return;
+    if (!body) return;
     if (!json_object_get(body, "rate_limit"))
-        reco_http_send_error(req, 400, "missing_field",
-                             "rate_limit: required ({\"per_second\": r, \"burst\": b}, or null for the default)");
+        reco_http_send_error(
+            req, 400, "missing_field",
+            "rate_limit: required ({\"per_second\": r, \"burst\": b}, or null for the default)");
     else if (check_rate(req, body) == 0)
-        reco_http_forward(gw, req, RECO_POOL_INGEST, tenant, "tenants.update", json_incref(body), NULL, NULL);
+        reco_http_forward(gw, req, RECO_POOL_INGEST, tenant, "tenants.update", json_incref(body),
+                          NULL, NULL);
     json_decref(body);
 }
 
@@ -107,18 +109,20 @@ static void create_key(reco_gateway_t *gw, struct evhttp_request *req, const cha
 {
     static const char *const fields[] = {"role", NULL};
     json_t *body = read_body(gw, req, fields);
-    if (!body)
-        return;
+    if (!body) return;
     json_t *role = json_object_get(body, "role");
     if (reco_role_parse(json_string_value(role)) == RECO_ROLE_NONE)
-        reco_http_send_error(req, 400, role ? "invalid_field" : "missing_field",
-                             "role: must be \"read\" (recommendations only, safe in a browser) or \"write\"");
+        reco_http_send_error(
+            req, 400, role ? "invalid_field" : "missing_field",
+            "role: must be \"read\" (recommendations only, safe in a browser) or \"write\"");
     else
-        reco_http_forward(gw, req, RECO_POOL_INGEST, tenant, "keys.create", json_incref(body), NULL, NULL);
+        reco_http_forward(gw, req, RECO_POOL_INGEST, tenant, "keys.create", json_incref(body), NULL,
+                          NULL);
     json_decref(body);
 }
 
-static void forward(reco_gateway_t *gw, struct evhttp_request *req, const char *tenant, const char *op, json_t *args)
+static void forward(reco_gateway_t *gw, struct evhttp_request *req, const char *tenant,
+                    const char *op, json_t *args)
 {
     reco_http_forward(gw, req, RECO_POOL_INGEST, tenant, op, args, NULL, NULL);
 }
@@ -127,13 +131,16 @@ void reco_admin_handle(reco_gateway_t *gw, struct evhttp_request *req, reco_path
 {
     enum evhttp_cmd_type m = evhttp_request_get_command(req);
     char *const *s = path->seg;
-    if (path->n < 2 || path->n > 5 || strcmp(s[1], "tenants") != 0 || (path->n >= 4 && strcmp(s[3], "keys") != 0)) {
-        reco_http_send_error(req, 404, "not_found", "no such resource: %s (the admin API is described in docs/auth.md)",
+    if (path->n < 2 || path->n > 5 || strcmp(s[1], "tenants") != 0 ||
+        (path->n >= 4 && strcmp(s[3], "keys") != 0)) {
+        reco_http_send_error(req, 404, "not_found",
+                             "no such resource: %s (the admin API is described in docs/auth.md)",
                              evhttp_request_get_uri(req));
         return;
     }
     if (path->n >= 3 && !reco_valid_tenant(s[2])) {
-        reco_http_send_error(req, 400, "invalid_field", "tenant: must be 1 to %d characters of A-Z, a-z, 0-9, _ and -",
+        reco_http_send_error(req, 400, "invalid_field",
+                             "tenant: must be 1 to %d characters of A-Z, a-z, 0-9, _ and -",
                              RECO_TENANT_MAX);
         return;
     }
@@ -161,7 +168,8 @@ void reco_admin_handle(reco_gateway_t *gw, struct evhttp_request *req, reco_path
     else if (m != EVHTTP_REQ_DELETE)
         reco_http_send_method_not_allowed(req, "DELETE");
     else if (!reco_apikey_valid_id(s[4]))
-        reco_http_send_error(req, 400, "invalid_field", "id: a key id is %d lower-case hex digits", RECO_APIKEY_ID_HEX);
+        reco_http_send_error(req, 400, "invalid_field", "id: a key id is %d lower-case hex digits",
+                             RECO_APIKEY_ID_HEX);
     else
         forward(gw, req, tenant, "keys.delete", json_pack("{s:s}", "id", s[4]));
 }

@@ -42,7 +42,14 @@ static const reco_route_t READ_ROUTES[] = {
 };
 
 /* Ordered: when several routes match, the strictest wins. */
-typedef enum { KIND_PUBLIC, KIND_READ, KIND_WRITE, KIND_ADMIN, KIND_PREFLIGHT, KIND_NOT_FOUND } kind_t;
+typedef enum {
+    KIND_PUBLIC,
+    KIND_READ,
+    KIND_WRITE,
+    KIND_ADMIN,
+    KIND_PREFLIGHT,
+    KIND_NOT_FOUND
+} kind_t;
 
 typedef struct {
     const char *lit;    /* a literal segment, or NULL for a parameter */
@@ -88,12 +95,10 @@ static int compile(route_t *r, const char *method, const char *path)
     memset(r, 0, sizeof *r);
     r->tenant_at = -1;
     snprintf(r->method, sizeof r->method, "%s", method);
-    if (!(r->path = strdup(path)) || !(r->text = strdup(path)))
-        return -1;
+    if (!(r->path = strdup(path)) || !(r->text = strdup(path))) return -1;
     char *save = NULL;
     for (char *s = strtok_r(r->text, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
-        if (r->n == RECO_PATH_MAX_SEGMENTS)
-            return -1;
+        if (r->n == RECO_PATH_MAX_SEGMENTS) return -1;
         seg_t *g = &r->seg[r->n];
         char *open = strchr(s, '{'), *close = open ? strchr(open, '}') : NULL;
         if (!close) {
@@ -105,7 +110,8 @@ static int compile(route_t *r, const char *method, const char *path)
             g->lit_len = strlen(s);
             g->suffix = close + 1;
             g->suffix_len = strlen(close + 1);
-            if (!strcmp(open + 1, "tenant") || !strcmp(open + 1, "customer") || !strcmp(open + 1, "customerid"))
+            if (!strcmp(open + 1, "tenant") || !strcmp(open + 1, "customer") ||
+                !strcmp(open + 1, "customerid"))
                 r->tenant_at = r->n;
         }
         r->n++;
@@ -126,8 +132,7 @@ static void add_route(const char *method, const char *path, void *ctx)
     if (a->nroutes == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 64;
         route_t *more = realloc(a->routes, cap * sizeof *more);
-        if (!more)
-            return;
+        if (!more) return;
         a->routes = more;
         a->cap = cap;
     }
@@ -142,33 +147,38 @@ static void add_route(const char *method, const char *path, void *ctx)
 static int seg_matches(const seg_t *g, const char *s)
 {
     size_t len = strlen(s);
-    if (g->lit)
-        return len == g->lit_len && memcmp(s, g->lit, len) == 0;
+    if (g->lit) return len == g->lit_len && memcmp(s, g->lit, len) == 0;
     return len > g->lit_len + g->suffix_len && memcmp(s, g->prefix, g->lit_len) == 0 &&
            memcmp(s + len - g->suffix_len, g->suffix, g->suffix_len) == 0;
 }
 
 static int route_matches(const route_t *r, const reco_path_t *path)
 {
-    if (r->n != path->n)
-        return 0;
+    if (r->n != path->n) return 0;
     for (int i = 0; i < r->n; i++)
-        if (!seg_matches(&r->seg[i], path->seg[i]))
-            return 0;
+        if (!seg_matches(&r->seg[i], path->seg[i])) return 0;
     return 1;
 }
 
 static const char *method_name(enum evhttp_cmd_type m)
 {
     switch (m) {
-    case EVHTTP_REQ_GET: return "GET";
-    case EVHTTP_REQ_POST: return "POST";
-    case EVHTTP_REQ_PUT: return "PUT";
-    case EVHTTP_REQ_DELETE: return "DELETE";
-    case EVHTTP_REQ_PATCH: return "PATCH";
-    case EVHTTP_REQ_HEAD: return "HEAD";
-    case EVHTTP_REQ_OPTIONS: return "OPTIONS";
-    default: return "?";
+    case EVHTTP_REQ_GET:
+        return "GET";
+    case EVHTTP_REQ_POST:
+        return "POST";
+    case EVHTTP_REQ_PUT:
+        return "PUT";
+    case EVHTTP_REQ_DELETE:
+        return "DELETE";
+    case EVHTTP_REQ_PATCH:
+        return "PATCH";
+    case EVHTTP_REQ_HEAD:
+        return "HEAD";
+    case EVHTTP_REQ_OPTIONS:
+        return "OPTIONS";
+    default:
+        return "?";
     }
 }
 
@@ -178,7 +188,8 @@ typedef struct {
     char read_methods[32]; /* the read methods of the path (OPTIONS preflight) */
 } decision_t;
 
-static void classify(const reco_auth_t *a, const reco_path_t *path, const char *method, decision_t *d)
+static void classify(const reco_auth_t *a, const reco_path_t *path, const char *method,
+                     decision_t *d)
 {
     memset(d, 0, sizeof *d);
     const char *area = path->n ? path->seg[0] : "";
@@ -187,15 +198,14 @@ static void classify(const reco_auth_t *a, const reco_path_t *path, const char *
     const route_t *best = NULL, *other = NULL;
     for (size_t i = 0; i < a->nroutes; i++) {
         const route_t *r = &a->routes[i];
-        if (!route_matches(r, path))
-            continue;
+        if (!route_matches(r, path)) continue;
         if (r->kind == KIND_READ && !strstr(d->read_methods, r->method)) {
             size_t len = strlen(d->read_methods);
-            snprintf(d->read_methods + len, sizeof d->read_methods - len, "%s%s", len ? ", " : "", r->method);
+            snprintf(d->read_methods + len, sizeof d->read_methods - len, "%s%s", len ? ", " : "",
+                     r->method);
         }
         const route_t **slot = strcmp(r->method, method) == 0 ? &best : &other;
-        if (!*slot || r->kind > (*slot)->kind)
-            *slot = r;
+        if (!*slot || r->kind > (*slot)->kind) *slot = r;
     }
     if (!best && strcmp(method, "OPTIONS") == 0 && d->read_methods[0]) {
         d->kind = KIND_PREFLIGHT;
@@ -243,8 +253,8 @@ static int read_credentials(struct evhttp_request *req, cred_t *c, const char **
     if (strncasecmp(auth, "Basic ", 6) == 0) {
         const char *b64 = auth + 6 + strspn(auth + 6, " ");
         size_t len = 0;
-        if (sodium_base642bin((unsigned char *)c->buf, sizeof c->buf - 1, b64, strlen(b64), NULL, &len, NULL,
-                              sodium_base64_VARIANT_ORIGINAL) != 0) {
+        if (sodium_base642bin((unsigned char *)c->buf, sizeof c->buf - 1, b64, strlen(b64), NULL,
+                              &len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
             *why = "Authorization: Basic credentials must be base64 of <customer id>:<key>";
             return -1;
         }
@@ -278,7 +288,8 @@ static void send_preflight(const reco_auth_t *a, struct evhttp_request *req, con
     struct evkeyvalq *out = evhttp_request_get_output_headers(req);
     if (a->cors_origin[0]) {
         evhttp_add_header(out, "Access-Control-Allow-Methods", d->read_methods);
-        evhttp_add_header(out, "Access-Control-Allow-Headers", "Authorization, X-API-Key, Content-Type");
+        evhttp_add_header(out, "Access-Control-Allow-Headers",
+                          "Authorization, X-API-Key, Content-Type");
         evhttp_add_header(out, "Access-Control-Max-Age", "600");
     }
     evhttp_add_header(out, "Allow", d->read_methods);
@@ -319,25 +330,30 @@ static void on_checked(void *arg, reco_authdb_result_t result, long retry_after,
         w->next(w->ctx, w->req, &w->path);
         break;
     case RECO_AUTHDB_UNKNOWN:
-        send_unauthorized(w->req, "Authorization: %s is not a valid key (unknown or revoked)", "the API key");
+        send_unauthorized(w->req, "Authorization: %s is not a valid key (unknown or revoked)",
+                          "the API key");
         break;
     case RECO_AUTHDB_OTHER_TENANT:
-        reco_http_send_error(w->req, 403, "forbidden", "Authorization: the API key is not one of tenant '%s'",
-                             w->tenant);
+        reco_http_send_error(w->req, 403, "forbidden",
+                             "Authorization: the API key is not one of tenant '%s'", w->tenant);
         break;
     case RECO_AUTHDB_READ_ONLY:
-        reco_http_send_error(w->req, 403, "forbidden",
-                             "Authorization: a read key may only ask for recommendations; this route needs a "
-                             "write key of tenant '%s'", w->tenant);
+        reco_http_send_error(
+            w->req, 403, "forbidden",
+            "Authorization: a read key may only ask for recommendations; this route needs a "
+            "write key of tenant '%s'",
+            w->tenant);
         break;
     case RECO_AUTHDB_LIMITED:
         snprintf(value, sizeof value, "%ld", retry_after < 1 ? 1 : retry_after);
         evhttp_add_header(evhttp_request_get_output_headers(w->req), "Retry-After", value);
         reco_http_send_error(w->req, 429, "rate_limited",
-                             "tenant '%s': this key is over its rate limit; retry after %s s", w->tenant, value);
+                             "tenant '%s': this key is over its rate limit; retry after %s s",
+                             w->tenant, value);
         break;
     default:
-        reco_http_send_error(w->req, 503, "auth_unavailable", "API keys cannot be checked now (Redis: %s); retry later",
+        reco_http_send_error(w->req, 503, "auth_unavailable",
+                             "API keys cannot be checked now (Redis: %s); retry later",
                              detail ? detail : "unavailable");
         break;
     }
@@ -346,8 +362,8 @@ static void on_checked(void *arg, reco_authdb_result_t result, long retry_after,
 }
 
 /* A tenant's route with a key that may be one of its keys: ask Redis. */
-static void check_key(reco_auth_t *a, struct evhttp_request *req, reco_path_t *path, const decision_t *d,
-                      const cred_t *c, reco_auth_next_fn next, void *ctx)
+static void check_key(reco_auth_t *a, struct evhttp_request *req, reco_path_t *path,
+                      const decision_t *d, const cred_t *c, reco_auth_next_fn next, void *ctx)
 {
     wait_t *w = calloc(1, sizeof *w);
     if (!w) {
@@ -361,7 +377,8 @@ static void check_key(reco_auth_t *a, struct evhttp_request *req, reco_path_t *p
     w->ctx = ctx;
     snprintf(w->tenant, sizeof w->tenant, "%s", d->tenant);
     path_move(&w->path, path);
-    reco_authdb_check(a->db, w->tenant, hash, d->kind == KIND_WRITE, a->rate, a->burst, on_checked, w);
+    reco_authdb_check(a->db, w->tenant, hash, d->kind == KIND_WRITE, a->rate, a->burst, on_checked,
+                      w);
 }
 
 /* ---- the decision ---- */
@@ -371,8 +388,8 @@ static int is_admin_key(const reco_auth_t *a, const cred_t *c)
     return c->key && reco_apikey_equal(c->key, c->len, a->admin_key, a->admin_len);
 }
 
-void reco_auth_handle(reco_auth_t *a, struct evhttp_request *req, reco_path_t *path, reco_auth_next_fn next,
-                      void *ctx)
+void reco_auth_handle(reco_auth_t *a, struct evhttp_request *req, reco_path_t *path,
+                      reco_auth_next_fn next, void *ctx)
 {
     enum evhttp_cmd_type method = evhttp_request_get_command(req);
     int origin = evhttp_find_header(evhttp_request_get_input_headers(req), "Origin") != NULL;
@@ -386,9 +403,9 @@ void reco_auth_handle(reco_auth_t *a, struct evhttp_request *req, reco_path_t *p
     if (((d.kind == KIND_READ && origin) || d.kind == KIND_PREFLIGHT) && a->cors_origin[0]) {
         struct evkeyvalq *out = evhttp_request_get_output_headers(req);
         evhttp_add_header(out, "Access-Control-Allow-Origin", a->cors_origin);
-        evhttp_add_header(out, "Access-Control-Expose-Headers", "Retry-After, ETag, Last-Modified, Expires");
-        if (strcmp(a->cors_origin, "*") != 0)
-            evhttp_add_header(out, "Vary", "Origin");
+        evhttp_add_header(out, "Access-Control-Expose-Headers",
+                          "Retry-After, ETag, Last-Modified, Expires");
+        if (strcmp(a->cors_origin, "*") != 0) evhttp_add_header(out, "Vary", "Origin");
     }
     if (d.kind == KIND_PREFLIGHT) {
         send_preflight(a, req, &d);
@@ -399,11 +416,13 @@ void reco_auth_handle(reco_auth_t *a, struct evhttp_request *req, reco_path_t *p
         return;
     }
     if (d.kind == KIND_NOT_FOUND) {
-        reco_http_send_error(req, 404, "not_found", "no such resource: %s", evhttp_request_get_uri(req));
+        reco_http_send_error(req, 404, "not_found", "no such resource: %s",
+                             evhttp_request_get_uri(req));
         return;
     }
     if (d.tenant && !reco_valid_tenant(d.tenant)) {
-        reco_http_send_error(req, 400, "invalid_field", "tenant: must be 1 to %d characters of A-Z, a-z, 0-9, _ and -",
+        reco_http_send_error(req, 400, "invalid_field",
+                             "tenant: must be 1 to %d characters of A-Z, a-z, 0-9, _ and -",
                              RECO_TENANT_MAX);
         return;
     }
@@ -412,25 +431,31 @@ void reco_auth_handle(reco_auth_t *a, struct evhttp_request *req, reco_path_t *p
     if (read_credentials(req, &c, &why) != 0) {
         send_unauthorized(req, "%s", why);
     } else if (!c.key || !c.len) {
-        send_unauthorized(req, "%s: an API key is required (Authorization: Bearer <key>, X-API-Key: <key>, or "
-                               "Basic with the customer id as user and the key as password)",
-                          "Authorization");
+        send_unauthorized(
+            req,
+            "%s: an API key is required (Authorization: Bearer <key>, X-API-Key: <key>, or "
+            "Basic with the customer id as user and the key as password)",
+            "Authorization");
     } else if (is_admin_key(a, &c)) {
         next(ctx, req, path);
     } else if (d.kind == KIND_ADMIN || !d.tenant) {
         reco_http_send_error(req, 403, "forbidden", "Authorization: %s needs the admin key",
                              d.kind == KIND_ADMIN ? "the admin API" : "this route");
     } else if (c.user && strcmp(c.user, d.tenant) != 0) {
-        reco_http_send_error(req, 403, "forbidden", "Authorization: the Basic user must be the customer id '%s'",
+        reco_http_send_error(req, 403, "forbidden",
+                             "Authorization: the Basic user must be the customer id '%s'",
                              d.tenant);
     } else {
         reco_role_t role = reco_apikey_role(c.key, c.len);
         if (role == RECO_ROLE_NONE)
-            send_unauthorized(req, "Authorization: %s is not a valid key (unknown or revoked)", "the API key");
+            send_unauthorized(req, "Authorization: %s is not a valid key (unknown or revoked)",
+                              "the API key");
         else if (role == RECO_ROLE_READ && d.kind == KIND_WRITE)
-            reco_http_send_error(req, 403, "forbidden",
-                                 "Authorization: a read key may only ask for recommendations; this route needs a "
-                                 "write key of tenant '%s'", d.tenant);
+            reco_http_send_error(
+                req, 403, "forbidden",
+                "Authorization: a read key may only ask for recommendations; this route needs a "
+                "write key of tenant '%s'",
+                d.tenant);
         else
             check_key(a, req, path, &d, &c, next, ctx);
     }
@@ -446,43 +471,51 @@ reco_auth_t *reco_auth_new(struct event_base *base, const reco_auth_config_t *cf
         return NULL;
     }
     if (on && (!cfg->admin_key || strlen(cfg->admin_key) < 16)) {
-        reco_error("auth is on but no admin key is set (or it is shorter than 16 characters): set --admin-key / "
+        reco_error("auth is on but no admin key is set (or it is shorter than 16 characters): set "
+                   "--admin-key / "
                    "RECO_ADMIN_KEY, or run with --auth off for development only");
         return NULL;
     }
     reco_auth_t *a = calloc(1, sizeof *a);
-    if (!a)
-        return NULL;
+    if (!a) return NULL;
     a->on = on;
     a->rate = cfg->rate_per_second;
-    a->burst = cfg->rate_burst > 0 ? cfg->rate_burst : (cfg->rate_per_second > 0 ? cfg->rate_per_second : 1);
+    a->burst = cfg->rate_burst > 0 ? cfg->rate_burst
+                                   : (cfg->rate_per_second > 0 ? cfg->rate_per_second : 1);
     a->admin_key = strdup(on ? cfg->admin_key : "");
     a->admin_len = strlen(a->admin_key ? a->admin_key : "");
     a->cors_origin = strdup(cfg->cors_origin ? cfg->cors_origin : "");
     reco_routes_each(add_route, a);
-    for (size_t i = 0; READ_ROUTES[i].method; i++) { /* a renamed route must not turn into a write route */
+    for (size_t i = 0; READ_ROUTES[i].method;
+         i++) { /* a renamed route must not turn into a write route */
         int served = 0;
         for (size_t k = 0; k < a->nroutes && !served; k++)
-            served = a->routes[k].kind == KIND_READ && !strcmp(a->routes[k].method, READ_ROUTES[i].method) &&
+            served = a->routes[k].kind == KIND_READ &&
+                     !strcmp(a->routes[k].method, READ_ROUTES[i].method) &&
                      !strcmp(a->routes[k].path, READ_ROUTES[i].path);
         if (!served) {
-            reco_error("auth: the read route %s %s is not served (reco_auth.c READ_ROUTES is out of date)",
-                       READ_ROUTES[i].method, READ_ROUTES[i].path);
+            reco_error(
+                "auth: the read route %s %s is not served (reco_auth.c READ_ROUTES is out of date)",
+                READ_ROUTES[i].method, READ_ROUTES[i].path);
             reco_auth_free(&a);
             return NULL;
         }
     }
-    if (!a->admin_key || !a->cors_origin || (on && !(a->db = reco_authdb_new(base, cfg->redis, (int)cfg->timeout_ms)))) {
+    if (!a->admin_key || !a->cors_origin ||
+        (on && !(a->db = reco_authdb_new(base, cfg->redis, (int)cfg->timeout_ms)))) {
         reco_auth_free(&a);
         return NULL;
     }
     if (on)
-        reco_info("auth on: API keys required on /v1 and /compat, the admin key on /admin (Redis %s); default rate "
+        reco_info("auth on: API keys required on /v1 and /compat, the admin key on /admin (Redis "
+                  "%s); default rate "
                   "limit %s",
                   cfg->redis, a->rate > 0 ? "set" : "none");
     else
-        reco_warn("auth OFF (development mode): no API key is checked and every tenant is open to anyone who can "
-                  "reach this gateway; never expose it (start with --auth on --admin-key ... in production)");
+        reco_warn("auth OFF (development mode): no API key is checked and every tenant is open to "
+                  "anyone who can "
+                  "reach this gateway; never expose it (start with --auth on --admin-key ... in "
+                  "production)");
     if (on && a->rate > 0)
         reco_info("auth: default rate limit %ld requests/s per key, burst %ld", a->rate, a->burst);
     return a;
@@ -491,16 +524,14 @@ reco_auth_t *reco_auth_new(struct event_base *base, const reco_auth_config_t *cf
 void reco_auth_free(reco_auth_t **pa)
 {
     reco_auth_t *a = pa ? *pa : NULL;
-    if (!a)
-        return;
+    if (!a) return;
     reco_authdb_free(&a->db);
     for (size_t i = 0; i < a->nroutes; i++) {
         free(a->routes[i].text);
         free(a->routes[i].path);
     }
     free(a->routes);
-    if (a->admin_key)
-        sodium_memzero(a->admin_key, a->admin_len);
+    if (a->admin_key) sodium_memzero(a->admin_key, a->admin_len);
     free(a->admin_key);
     free(a->cors_origin);
     free(a);

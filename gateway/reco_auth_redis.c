@@ -39,7 +39,8 @@ static const char SCRIPT[] =
     "if not tokens or not at or at > now then tokens, at = burst, now end\n"
     "tokens = math.min(burst, tokens + (now - at) * rate / 1000000)\n"
     "if tokens >= 1 then\n"
-    "  redis.call('HSET', KEYS[3], 'tokens', string.format('%.6f', tokens - 1), 'at', string.format('%.0f', now))\n"
+    "  redis.call('HSET', KEYS[3], 'tokens', string.format('%.6f', tokens - 1), 'at', "
+    "string.format('%.0f', now))\n"
     "  redis.call('PEXPIRE', KEYS[3], math.ceil(burst / rate * 1000) + 1000)\n"
     "  return {1}\n"
     "end\n"
@@ -75,18 +76,15 @@ static void db_connect(reco_authdb_t *db);
 
 static void answer(check_t *c, reco_authdb_result_t result, long retry_after, const char *detail)
 {
-    if (c->answered)
-        return;
+    if (c->answered) return;
     c->answered = 1;
-    if (c->timer)
-        evtimer_del(c->timer);
+    if (c->timer) evtimer_del(c->timer);
     c->done(c->arg, result, retry_after, detail);
 }
 
 static void check_free(check_t *c)
 {
-    if (c->timer)
-        event_free(c->timer);
+    if (c->timer) event_free(c->timer);
     free(c);
 }
 
@@ -111,8 +109,16 @@ static int send_script(check_t *c, int eval)
         return -1;
     eval = eval || !db->sha[0];
     c->evaled |= eval;
-    const char *argv[] = {eval ? "EVAL" : "EVALSHA", eval ? SCRIPT : db->sha, "3", keys, conf, bucket,
-                          c->hash, c->need_write ? "write" : "read", c->rate, c->burst};
+    const char *argv[] = {eval ? "EVAL" : "EVALSHA",
+                          eval ? SCRIPT : db->sha,
+                          "3",
+                          keys,
+                          conf,
+                          bucket,
+                          c->hash,
+                          c->need_write ? "write" : "read",
+                          c->rate,
+                          c->burst};
     return redisAsyncCommandArgv(db->ac, on_reply, c, 10, argv, NULL) == REDIS_OK ? 0 : -1;
 }
 
@@ -120,8 +126,7 @@ static int send_script(check_t *c, int eval)
 static int send_owner_lookup(check_t *c)
 {
     char owner[RECO_KEY_MAX];
-    if (!c->db->ac || reco_key_apikey_owner(owner, sizeof owner, c->hash) < 0)
-        return -1;
+    if (!c->db->ac || reco_key_apikey_owner(owner, sizeof owner, c->hash) < 0) return -1;
     const char *argv[] = {"GET", owner};
     return redisAsyncCommandArgv(c->db->ac, on_reply, c, 2, argv, NULL) == REDIS_OK ? 0 : -1;
 }
@@ -139,10 +144,15 @@ static void owner_reply(check_t *c, const redisReply *r)
 static int script_reply(check_t *c, const redisReply *r)
 {
     if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0 && !c->evaled)
-        return send_script(c, 1) == 0 ? 1 : (answer(c, RECO_AUTHDB_UNAVAILABLE, 0, "cannot send EVAL"), 0);
-    if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 || r->element[0]->type != REDIS_REPLY_INTEGER) {
-        reco_warn("auth: unexpected reply to the key script: %s", r->type == REDIS_REPLY_ERROR ? r->str : "?");
-        answer(c, RECO_AUTHDB_UNAVAILABLE, 0, r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+        return send_script(c, 1) == 0
+                   ? 1
+                   : (answer(c, RECO_AUTHDB_UNAVAILABLE, 0, "cannot send EVAL"), 0);
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+        r->element[0]->type != REDIS_REPLY_INTEGER) {
+        reco_warn("auth: unexpected reply to the key script: %s",
+                  r->type == REDIS_REPLY_ERROR ? r->str : "?");
+        answer(c, RECO_AUTHDB_UNAVAILABLE, 0,
+               r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
         return 0;
     }
     switch (r->element[0]->integer) {
@@ -154,12 +164,13 @@ static int script_reply(check_t *c, const redisReply *r)
         return 0;
     case 3:
         answer(c, RECO_AUTHDB_LIMITED,
-               r->elements > 1 && r->element[1]->type == REDIS_REPLY_INTEGER ? (long)r->element[1]->integer : 1,
+               r->elements > 1 && r->element[1]->type == REDIS_REPLY_INTEGER
+                   ? (long)r->element[1]->integer
+                   : 1,
                NULL);
         return 0;
     default:
-        if (!c->answered && send_owner_lookup(c) == 0)
-            return 1;
+        if (!c->answered && send_owner_lookup(c) == 0) return 1;
         answer(c, RECO_AUTHDB_UNKNOWN, 0, NULL);
         return 0;
     }
@@ -179,12 +190,11 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
         owner_reply(c, r);
     else
         again = script_reply(c, r);
-    if (!again)
-        check_free(c);
+    if (!again) check_free(c);
 }
 
-void reco_authdb_check(reco_authdb_t *db, const char *tenant, const char *hash, int need_write, long rate, long burst,
-                       reco_authdb_fn done, void *arg)
+void reco_authdb_check(reco_authdb_t *db, const char *tenant, const char *hash, int need_write,
+                       long rate, long burst, reco_authdb_fn done, void *arg)
 {
     check_t *c = calloc(1, sizeof *c);
     if (!c) {
@@ -201,7 +211,8 @@ void reco_authdb_check(reco_authdb_t *db, const char *tenant, const char *hash, 
     snprintf(c->burst, sizeof c->burst, "%ld", burst);
     c->timer = evtimer_new(db->base, on_timeout, c);
     if (!c->timer || !db->ac || send_script(c, 0) != 0) {
-        answer(c, RECO_AUTHDB_UNAVAILABLE, 0, db->ac ? "cannot send to Redis" : "not connected to Redis");
+        answer(c, RECO_AUTHDB_UNAVAILABLE, 0,
+               db->ac ? "cannot send to Redis" : "not connected to Redis");
         check_free(c);
         return;
     }
@@ -219,23 +230,23 @@ static void on_script_loaded(redisAsyncContext *ac, void *reply, void *privdata)
     if (r && r->type == REDIS_REPLY_STRING && r->len == 40)
         memcpy(db->sha, r->str, 41);
     else if (r)
-        reco_warn("auth: SCRIPT LOAD failed (%s); checks use EVAL", r->type == REDIS_REPLY_ERROR ? r->str : "?");
+        reco_warn("auth: SCRIPT LOAD failed (%s); checks use EVAL",
+                  r->type == REDIS_REPLY_ERROR ? r->str : "?");
 }
 
 static void schedule_reconnect(reco_authdb_t *db)
 {
     struct timeval tv = {0, RECONNECT_MS * 1000};
-    if (db->reconnect)
-        evtimer_add(db->reconnect, &tv);
+    if (db->reconnect) evtimer_add(db->reconnect, &tv);
 }
 
 static void on_connect(const redisAsyncContext *ac, int status)
 {
     reco_authdb_t *db = ac->data;
-    if (!db)
-        return; /* reco_authdb_free */
+    if (!db) return; /* reco_authdb_free */
     if (status != REDIS_OK) {
-        reco_warn("auth: cannot connect to Redis %s:%d: %s (retrying)", db->host, db->port, ac->errstr);
+        reco_warn("auth: cannot connect to Redis %s:%d: %s (retrying)", db->host, db->port,
+                  ac->errstr);
         db->ac = NULL; /* hiredis frees it */
         schedule_reconnect(db);
         return;
@@ -249,8 +260,7 @@ static void on_connect(const redisAsyncContext *ac, int status)
 static void on_disconnect(const redisAsyncContext *ac, int status)
 {
     reco_authdb_t *db = ac->data;
-    if (!db)
-        return; /* reco_authdb_free */
+    if (!db) return; /* reco_authdb_free */
     if (status != REDIS_OK)
         reco_warn("auth: lost Redis %s:%d: %s (reconnecting)", db->host, db->port, ac->errstr);
     db->ac = NULL;
@@ -265,8 +275,7 @@ static void db_connect(reco_authdb_t *db)
     if (!ac || ac->err) {
         reco_warn("auth: cannot connect to Redis %s:%d: %s (retrying)", db->host, db->port,
                   ac ? ac->errstr : "out of memory");
-        if (ac)
-            redisAsyncFree(ac);
+        if (ac) redisAsyncFree(ac);
         schedule_reconnect(db);
         return;
     }
@@ -297,8 +306,7 @@ reco_authdb_t *reco_authdb_new(struct event_base *base, const char *address, int
         return NULL;
     }
     reco_authdb_t *db = calloc(1, sizeof *db);
-    if (!db)
-        return NULL;
+    if (!db) return NULL;
     db->base = base;
     snprintf(db->host, sizeof db->host, "%.*s", (int)(colon - address), address);
     db->port = (int)port;
@@ -315,8 +323,7 @@ reco_authdb_t *reco_authdb_new(struct event_base *base, const char *address, int
 void reco_authdb_free(reco_authdb_t **pdb)
 {
     reco_authdb_t *db = pdb ? *pdb : NULL;
-    if (!db)
-        return;
+    if (!db) return;
     if (db->ac) {
         redisAsyncContext *ac = db->ac;
         db->ac = NULL;
