@@ -19,6 +19,11 @@
 #include "reco_validate.h"
 
 #define RECONNECT_MS 250
+/* Checks waiting for Redis: over MAX_WAITING a new check fails at once; a timeout with more than
+ * STALLED waiting drops the connection (their callbacks run with NULL), so a stalled Redis cannot
+ * make the gateway's memory grow without bound. */
+#define MAX_WAITING 10000
+#define STALLED 1000
 
 /* KEYS: apikeys, tenant config, the key's bucket. ARGV: sha256, needed role, default rate/s,
  * default burst. -> {1} allowed, {0} unknown here, {2} role too weak, {3, seconds} limited. */
@@ -57,6 +62,7 @@ struct reco_authdb {
     int connected;
     char sha[41]; /* the script's SHA1 once SCRIPT LOAD answered, else "" (EVAL) */
     struct event *reconnect;
+    int waiting; /* check_t alive */
 };
 
 typedef struct {
@@ -73,6 +79,7 @@ typedef struct {
 } check_t;
 
 static void db_connect(reco_authdb_t *db);
+static void schedule_reconnect(reco_authdb_t *db);
 
 static void answer(check_t *c, reco_authdb_result_t result, long retry_after, const char *detail)
 {
@@ -84,6 +91,7 @@ static void answer(check_t *c, reco_authdb_result_t result, long retry_after, co
 
 static void check_free(check_t *c)
 {
+    c->db->waiting--;
     if (c->timer) event_free(c->timer);
     free(c);
 }
@@ -92,8 +100,20 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 {
     check_t *c = arg;
     (void)fd, (void)what;
+    reco_authdb_t *db = c->db;
     answer(c, RECO_AUTHDB_UNAVAILABLE, 0, "Redis did not answer in time");
     /* still owned by hiredis: freed when its reply (or the disconnect) comes */
+    if (db->ac && db->waiting > STALLED) {
+        reco_warn("auth: Redis stalls with %d key checks waiting; dropping the connection",
+                  db->waiting);
+        redisAsyncContext *ac = db->ac;
+        redisAsyncFree(ac); /* every waiting callback runs with NULL; on_disconnect reconnects */
+        if (db->ac == ac) { /* not connected yet: on_disconnect did not run */
+            db->ac = NULL;
+            db->connected = 0;
+            schedule_reconnect(db);
+        }
+    }
 }
 
 static void on_reply(redisAsyncContext *ac, void *r, void *privdata);
@@ -196,11 +216,13 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 void reco_authdb_check(reco_authdb_t *db, const char *tenant, const char *hash, int need_write,
                        long rate, long burst, reco_authdb_fn done, void *arg)
 {
-    check_t *c = calloc(1, sizeof *c);
+    check_t *c = db->waiting < MAX_WAITING ? calloc(1, sizeof *c) : NULL;
     if (!c) {
-        done(arg, RECO_AUTHDB_UNAVAILABLE, 0, "out of memory");
+        done(arg, RECO_AUTHDB_UNAVAILABLE, 0,
+             db->waiting < MAX_WAITING ? "out of memory" : "too many checks wait");
         return;
     }
+    db->waiting++;
     c->db = db;
     c->done = done;
     c->arg = arg;
