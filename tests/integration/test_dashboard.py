@@ -52,20 +52,22 @@ def plain_events():
     return events
 
 
-def run_driver(url, screenshot=SCREENSHOT, timeout_ms=20000, refreshes=2, key=None):
-    """Runs tests/dashboard/drive.mjs on url (typing key into the page when given): (exit code,
-    its report, its stderr)."""
+def run_driver(*visits, timeout_ms=20000):
+    """Runs tests/dashboard/drive.mjs: one browser, one visit per dict {url, refreshes, key?,
+    screenshot?}. Returns (exit code, [report per visit], stderr)."""
     subprocess.run(["bash", os.path.join(DRIVER_DIR, "install.sh")], check=True, timeout=600)
-    os.makedirs(os.path.dirname(screenshot), exist_ok=True)
-    res = subprocess.run(["node", os.path.join(DRIVER_DIR, "drive.mjs"), url, screenshot, str(timeout_ms),
-                          str(refreshes)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120,
-                         env=dict(os.environ, RECO_DASHBOARD_KEY=key or ""))
+    for v in visits:
+        if v.get("screenshot"):
+            os.makedirs(os.path.dirname(v["screenshot"]), exist_ok=True)
+    spec = json.dumps({"timeout_ms": timeout_ms, "visits": list(visits)})
+    res = subprocess.run(["node", os.path.join(DRIVER_DIR, "drive.mjs"), spec], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, timeout=180)
     out, err = res.stdout.decode("utf-8", "replace"), res.stderr.decode("utf-8", "replace")
     try:
-        report = json.loads(out.strip().splitlines()[-1])
-    except (ValueError, IndexError):
+        reports = json.loads(out.strip().splitlines()[-1])["visits"]
+    except (ValueError, IndexError, KeyError):
         raise AssertionError("the driver printed no report (exit %d):\n%s\n%s" % (res.returncode, out, err))
-    return res.returncode, report, err
+    return res.returncode, reports, err
 
 
 class DashboardPage(ClusterTestCase):
@@ -113,8 +115,11 @@ class DashboardPage(ClusterTestCase):
             e["clicks"] += clicked
             e["conversions"] += bought
             e["revenue"] += PRICE * 2 * bought
-        cls.rc, cls.report, cls.stderr = run_driver("http://%s:%d/dashboard/?tenant=%s&refresh=2"
-                                                    % (HOST, c.http_port, T))
+        base = "http://%s:%d/dashboard" % (HOST, c.http_port)
+        cls.rc, (cls.report, cls.bad_report), cls.stderr = run_driver(
+            {"url": base + "/?tenant=%s&refresh=2" % T, "refreshes": 2, "screenshot": SCREENSHOT},
+            # a tenant name the API refuses: the page asks /v1/bad%20tenant!/..., every answer an error
+            {"url": base + "?tenant=bad%20tenant!&refresh=60", "refreshes": 1})
         # the API's answers, read after the page's: nothing changes the tenant in between
         cls.status = cls.get("/v1/%s/status" % T)
         cls.stats = cls.get("/v1/%s/stats" % T)
@@ -127,7 +132,8 @@ class DashboardPage(ClusterTestCase):
         return body
 
     def setUp(self):
-        self.assertEqual(self.rc, 0, "the page did not finish two refreshes: %r\n%s" % (self.report, self.stderr))
+        self.assertEqual(self.rc, 0, "the page did not finish its refreshes: %r\n%r\n%s"
+                         % (self.report, self.bad_report, self.stderr))
 
     def test_page_loaded_without_errors_and_only_from_the_gateway(self):
         r = self.report
@@ -228,16 +234,8 @@ class DashboardPage(ClusterTestCase):
 
     def test_errors_of_the_api_are_shown(self):
         # an API error is shown in the section that needed the answer, not swallowed
-        tenant = "bad tenant!"  # the page asks /v1/bad%20tenant!/...: every answer is an error
-        shot_dir = tempfile.mkdtemp(prefix="reco-dash-")
-        try:
-            rc, report, err = run_driver("http://%s:%d/dashboard?tenant=bad%%20tenant!&refresh=60"
-                                         % (HOST, self.cluster.http_port), os.path.join(shot_dir, "error.png"),
-                                         refreshes=1)
-        finally:
-            shutil.rmtree(shot_dir, ignore_errors=True)
-        self.assertEqual(rc, 0, (report, err))
-        self.assertEqual(report["tenant_input"], tenant)
+        report = self.bad_report
+        self.assertEqual(report["tenant_input"], "bad tenant!")
         self.assertEqual(report["state"], "error", report["status_line"])
         self.assertIn("3 of 3 requests failed", report["status_line"])
         for section, path in (("events", "/status"), ("models", "/status"), ("ctr", "/stats"),
@@ -271,6 +269,14 @@ class DashboardWithKeys(ClusterTestCase):
     @classmethod
     def setUpData(cls):
         c, admin = cls.cluster, {"Authorization": "Bearer " + cls.ADMIN}
+        cls.prepare(c, admin)
+        url = "http://%s:%d/dashboard/?tenant=%s&refresh=60" % (HOST, c.http_port, cls.TENANT)
+        cls.rc, reports, cls.stderr = run_driver({"url": url, "key": cls.keys["write"]},
+                                                 {"url": url, "key": cls.keys["read"]})
+        cls.reports = dict(zip(("write", "read"), reports))
+
+    @classmethod
+    def prepare(cls, c, admin):
         assert c.http("POST", "/admin/tenants", {"tenant": cls.TENANT}, headers=admin)[0] == 201
         cls.keys = {}
         for role in ("read", "write"):
@@ -282,20 +288,15 @@ class DashboardWithKeys(ClusterTestCase):
                                  headers={"Authorization": "Bearer " + cls.keys["write"]})
         assert status == 200, (status, body)
 
-    def drive(self, key):
-        shot_dir = tempfile.mkdtemp(prefix="reco-dash-")
-        try:
-            rc, report, err = run_driver("http://%s:%d/dashboard/?tenant=%s&refresh=60" % (
-                HOST, self.cluster.http_port, self.TENANT), os.path.join(shot_dir, "keyed.png"), refreshes=1, key=key)
-        finally:
-            shutil.rmtree(shot_dir, ignore_errors=True)
-        self.assertEqual(rc, 0, (report, err))
+    def drive(self, role):
+        report = self.reports[role]
+        self.assertEqual(self.rc, 0, (report, self.stderr))
         self.assertTrue(report["api_auth"], report)
         return report
 
     def test_write_key_sees_everything(self):
         key = self.keys["write"]
-        r = self.drive(key)
+        r = self.drive("write")
         self.assertEqual(r["state"], "ready", (r["status_line"], r["errors"]))
         self.assertEqual({row["type"]: int(row["total"]) for row in r["events"]}, {"view": 7})
         self.assertEqual(r["session_key"], key)
@@ -314,7 +315,7 @@ class DashboardWithKeys(ClusterTestCase):
         self.assertEqual(before["events"], [])
 
     def test_read_key_sees_the_403s(self):
-        r = self.drive(self.keys["read"])
+        r = self.drive("read")
         self.assertEqual(r["state"], "error", r["status_line"])
         for section, path in (("events", "/status"), ("ctr", "/stats")):
             status, _, body = self.cluster.http("GET", "/v1/%s%s" % (self.TENANT, path),
