@@ -154,7 +154,12 @@ static int parse_rfc3339(const char *s, int64_t *ms)
     time_t t = timegm(&tm);
     if (t == (time_t)-1)
         return -1;
-    *ms = ((int64_t)t - offset_s) * 1000 + frac_ms;
+    int64_t v = ((int64_t)t - offset_s) * 1000 + frac_ms;
+    /* The range epoch numbers have (epoch_to_ms): a date before 1970 would become a negative ts
+     * that the canonical form refuses, so the ingestor would refuse what the gateway accepted. */
+    if (v < 0 || v > (int64_t)1e14)
+        return -1;
+    *ms = v;
     return 0;
 }
 
