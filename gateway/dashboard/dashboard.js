@@ -129,6 +129,7 @@
     delete el.dataset.sums;
     if (!points || opts.series.length < 2) return;
     opts.width = Math.max(300, el.clientWidth || 600);
+    opts.tzDate = (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'); // axes in UTC, as the API's minutes and days
     charts[section] = new uPlot(opts, data, el);
     // what the chart was given, per series (the browser test compares it with the API)
     el.dataset.sums = JSON.stringify(charts[section].data.slice(1).map((a) => a.reduce((s, v) => s + (v || 0), 0)));
