@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "reco_log.h"
 #include "reco_store.h"
@@ -29,6 +30,8 @@
 
 enum { ENTRY_PLAIN, ENTRY_TX_MULTI, ENTRY_TX_IN, ENTRY_TX_OUT, ENTRY_TX_DROPPED, ENTRY_TX_EXEC };
 #define REDIRECTS_MAX 5
+#define TRYAGAIN_MAX 40
+#define TRYAGAIN_WAIT_MS 25
 #define ARGS_MAX 16 /* routing looks at no argument past these */
 
 /* ---- the arguments of a formatted command ---- */
@@ -347,7 +350,10 @@ static int redirect_target(reco_store_t *st, const char *text, int *ask)
     char host[256];
     snprintf(host, sizeof host, "%.*s", (int)(colon - addr), addr);
     int node = node_find(st, host, (int)strtol(colon + 1, NULL, 10), 1);
+    if (node >= 0 && *ask)
+        reco_debug("redis: slot %ld is moving to %s:%d (ASK)", slot, host, st->nodes[node].port);
     if (node >= 0 && !*ask) {
+        reco_info("redis: slot %ld moved to %s:%d; reading the slot map again", slot, host, st->nodes[node].port);
         refresh_map(st);
         st->slots[slot] = (short)node; /* the node's word wins over a map not yet updated */
     }
@@ -390,13 +396,30 @@ static int resend(reco_store_t *st, int node, int ask, const size_t *idx, size_t
     return 0;
 }
 
-/* r, or the reply of entry idx after following r's redirects. */
+static int is_tryagain(const redisReply *r)
+{
+    return r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "TRYAGAIN", 8) == 0;
+}
+
+/* r, or the reply of entry idx after following r's redirects. TRYAGAIN (a multi-key command
+ * while its slot is half moved: it did not run) is sent again to the same node after a pause,
+ * for at most TRYAGAIN_MAX * TRYAGAIN_WAIT_MS; then the caller gets it (a transient error). */
 static redisReply *follow(reco_store_t *st, size_t idx, redisReply *r)
 {
-    for (int hop = 0; hop < REDIRECTS_MAX && is_redirect(r); hop++) {
-        int ask, node = redirect_target(st, r->str, &ask);
-        if (node < 0)
+    int node = st->queue[idx].node, ask = 0;
+    for (int hops = 0, waits = 0; hops < REDIRECTS_MAX;) {
+        if (is_tryagain(r) && waits < TRYAGAIN_MAX) {
+            struct timespec pause = {0, TRYAGAIN_WAIT_MS * 1000000L};
+            nanosleep(&pause, NULL);
+            waits++;
+        } else if (is_redirect(r)) {
+            node = redirect_target(st, r->str, &ask);
+            if (node < 0)
+                break;
+            hops++;
+        } else {
             break;
+        }
         freeReplyObject(r);
         if (resend(st, node, ask, &idx, 1) != 0)
             return NULL;
