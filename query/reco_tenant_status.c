@@ -72,7 +72,8 @@ static int append(reco_store_t *st, int argc, const char **argv)
     return reco_store_appendv(st, argc, argv, lens);
 }
 
-/* Appends HGETALL counters and MGET of the current keys of one tenant. */
+/* Appends HGETALL counters and MGET of the current keys of one tenant. 0, -1 (a key does not fit)
+ * or -2 (Redis unavailable). */
 static int append_tenant(reco_store_t *st, const char *tenant)
 {
     char counts[RECO_KEY_MAX], keys[MODEL_COUNT][RECO_KEY_MAX];
@@ -85,7 +86,16 @@ static int append_tenant(reco_store_t *st, const char *tenant)
         argv[1 + m] = keys[m];
     }
     const char *hgetall[] = {"HGETALL", counts};
-    return append(st, 2, hgetall) != 0 || append(st, 1 + MODEL_COUNT, argv) != 0 ? -1 : 0;
+    return append(st, 2, hgetall) != 0 || append(st, 1 + MODEL_COUNT, argv) != 0 ? -2 : 0;
+}
+
+/* The reply to a failed append_tenant: -2 is Redis unavailable (503), -1 a key too long. */
+static void fail_append(reco_store_t *st, int rc, const char *tenant, reco_reply_t *rep)
+{
+    if (rc == -2)
+        reco_reply_fail(rep, 503, "redis_unavailable", "%s", reco_store_errstr(st));
+    else
+        reco_reply_fail(rep, 500, "internal", "keys of tenant %s do not fit", tenant);
 }
 
 /* Takes the two replies of append_tenant into f. 0, or -1 with rep filled. */
@@ -197,8 +207,9 @@ void reco_tenant_status_handle(reco_store_t *st, const char *tenant, const json_
     (void)args;
     int64_t now = reco_now_ms(), first_minute = now / 60000 - (RECO_STATUS_MINUTES - 1);
     figures_t f = {.tenant = tenant};
-    if (append_tenant(st, tenant) != 0) {
-        reco_reply_fail(rep, 500, "internal", "keys of tenant %s do not fit", tenant);
+    int rc = append_tenant(st, tenant);
+    if (rc != 0) {
+        fail_append(st, rc, tenant, rep);
         return;
     }
     for (int i = 0; i < RECO_STATUS_MINUTES; i++) {
@@ -289,15 +300,17 @@ static void answer_tenants(reco_store_t *st, figures_t *f, long n, int truncated
         reco_reply_fail(rep, 500, "internal", "out of memory");
         return;
     }
-    for (long i = 0; i < n; i++)
-        if (append_tenant(st, f[i].tenant) != 0) {
+    for (long i = 0; i < n; i++) {
+        int rc = append_tenant(st, f[i].tenant);
+        if (rc != 0) {
             /* the commands already appended must not answer the next op: read them away */
             if (i > 0 && reco_query_read_all(st, (size_t)i * 2, r) == 0)
                 reco_query_free_all((size_t)i * 2, r);
             free(r);
-            reco_reply_fail(rep, 500, "internal", "keys of tenant %s do not fit", f[i].tenant);
+            fail_append(st, rc, f[i].tenant, rep);
             return;
         }
+    }
     if (n && reco_query_read_all(st, (size_t)n * 2, r) != 0) {
         free(r);
         reco_query_fail(rep, st, NULL, "the event counters");
