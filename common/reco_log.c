@@ -73,7 +73,8 @@ int reco_log_setup(const char *name, const char *level_text, const char *format_
     reco_log_level_t level;
     reco_log_format_t format;
     if (reco_log_level_parse(level_text, &level) != 0) {
-        fprintf(stderr, "log-level: must be debug, info, warn or error, got '%s'\n", level_text ? level_text : "");
+        fprintf(stderr, "log-level: must be debug, info, warn or error, got '%s'\n",
+                level_text ? level_text : "");
         return -1;
     }
     if (reco_log_format_parse(format_text ? format_text : "text", &format) != 0) {
@@ -100,17 +101,18 @@ static void format_time(char *out, size_t cap, int64_t ts_ms)
     time_t secs = (time_t)(ts_ms / 1000);
     struct tm tm;
     gmtime_r(&secs, &tm);
-    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-             tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ts_ms % 1000));
+    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ts_ms % 1000));
 }
 
-static size_t render_text(char *out, size_t cap, reco_log_level_t level, const char *ts, const char *msg)
+static size_t render_text(char *out, size_t cap, reco_log_level_t level, const char *ts,
+                          const char *msg)
 {
-    int n = snprintf(out, cap, "%s %s[%ld] %s %s%s%s%s", ts, log_name, (long)getpid(), level_names[level],
-                     request_id[0] ? "[" : "", request_id, request_id[0] ? "] " : "", msg);
+    int n = snprintf(out, cap, "%s %s[%ld] %s %s%s%s%s", ts, log_name, (long)getpid(),
+                     level_names[level], request_id[0] ? "[" : "", request_id,
+                     request_id[0] ? "] " : "", msg);
     size_t len = n < 0 ? 0 : (size_t)n;
-    if (len > cap - 2)
-        len = cap - 2;
+    if (len > cap - 2) len = cap - 2;
     out[len++] = '\n';
     out[len] = '\0';
     return len;
@@ -120,25 +122,25 @@ static size_t render_text(char *out, size_t cap, reco_log_level_t level, const c
 static json_t *message_string(const char *msg, size_t len, char *scratch)
 {
     json_t *s = json_stringn(msg, len);
-    if (s)
-        return s;
+    if (s) return s;
     for (size_t i = 0; i < len; i++)
         scratch[i] = (unsigned char)msg[i] >= 0x80 ? '?' : msg[i];
     return json_stringn(scratch, len);
 }
 
-static size_t render_json(char *out, size_t cap, reco_log_level_t level, const char *ts, const char *msg)
+static size_t render_json(char *out, size_t cap, reco_log_level_t level, const char *ts,
+                          const char *msg)
 {
     char scratch[LINE_MAX_BYTES];
     size_t msg_len = strlen(msg);
-    if (msg_len > sizeof scratch)
-        msg_len = sizeof scratch;
+    if (msg_len > sizeof scratch) msg_len = sizeof scratch;
     for (int attempt = 0; attempt < 8; attempt++) {
-        json_t *line = json_pack("{s:s, s:s, s:s, s:I, s:o}", "ts", ts, "level", level_json_names[level],
-                                 "process", log_name, "pid", (json_int_t)getpid(), "msg",
-                                 message_string(msg, msg_len, scratch));
+        json_t *line = json_pack(
+            "{s:s, s:s, s:s, s:I, s:o}", "ts", ts, "level", level_json_names[level], "process",
+            log_name, "pid", (json_int_t)getpid(), "msg", message_string(msg, msg_len, scratch));
         if (line && request_id[0])
-            json_object_set_new(line, "request_id", message_string(request_id, strlen(request_id), scratch));
+            json_object_set_new(line, "request_id",
+                                message_string(request_id, strlen(request_id), scratch));
         size_t need = line ? json_dumpb(line, out, cap - 2, JSON_COMPACT) : 0;
         json_decref(line);
         if (need > 0 && need <= cap - 2) {
@@ -146,8 +148,7 @@ static size_t render_json(char *out, size_t cap, reco_log_level_t level, const c
             out[need] = '\0';
             return need;
         }
-        if (need == 0 || msg_len == 0)
-            break;
+        if (need == 0 || msg_len == 0) break;
         /* cut in proportion to the overshoot (escapes make the output longer than the input),
          * then back off to a UTF-8 boundary */
         size_t keep = (size_t)((double)msg_len * (double)(cap - 2) / (double)need);
@@ -155,33 +156,36 @@ static size_t render_json(char *out, size_t cap, reco_log_level_t level, const c
         while (msg_len > 0 && ((unsigned char)msg[msg_len] & 0xC0) == 0x80)
             msg_len--;
     }
-    int n = snprintf(out, cap, "{\"ts\":\"%s\",\"level\":\"error\",\"process\":\"log\",\"msg\":\"unformattable log line\"}\n", ts);
+    int n = snprintf(out, cap,
+                     "{\"ts\":\"%s\",\"level\":\"error\",\"process\":\"log\",\"msg\":"
+                     "\"unformattable log line\"}\n",
+                     ts);
     return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
-size_t reco_log_render(char *out, size_t cap, reco_log_level_t level, int64_t ts_ms, const char *msg)
+size_t reco_log_render(char *out, size_t cap, reco_log_level_t level, int64_t ts_ms,
+                       const char *msg)
 {
     char ts[96];
-    if ((unsigned)level > RECO_LOG_ERROR)
-        level = RECO_LOG_ERROR;
+    if ((unsigned)level > RECO_LOG_ERROR) level = RECO_LOG_ERROR;
     format_time(ts, sizeof ts, ts_ms);
-    return log_format == RECO_LOG_JSON ? render_json(out, cap, level, ts, msg) : render_text(out, cap, level, ts, msg);
+    return log_format == RECO_LOG_JSON ? render_json(out, cap, level, ts, msg)
+                                       : render_text(out, cap, level, ts, msg);
 }
 
 void reco_log(reco_log_level_t level, const char *fmt, ...)
 {
-    if (level < log_level || level > RECO_LOG_ERROR)
-        return;
+    if (level < log_level || level > RECO_LOG_ERROR) return;
     char msg[LINE_MAX_BYTES / 2], line[LINE_MAX_BYTES];
     va_list ap;
     va_start(ap, fmt);
     int m = vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (m < 0)
-        msg[0] = '\0';
+    if (m < 0) msg[0] = '\0';
     struct timeval tv;
     gettimeofday(&tv, NULL);
-    size_t len = reco_log_render(line, sizeof line, level, (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000, msg);
+    size_t len = reco_log_render(line, sizeof line, level,
+                                 (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000, msg);
     ssize_t w = write(STDERR_FILENO, line, len);
     (void)w;
 }

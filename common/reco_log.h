@@ -47,7 +47,8 @@ const char *reco_log_request_id(void);
 /* Formats one line (with its '\n') into out as reco_log would write it, with the current
  * format, process name, pid and request id; ts_ms is the epoch time in ms. Returns the length
  * (always < cap; a long message is cut, a JSON line stays a valid object). cap >= 256. */
-size_t reco_log_render(char *out, size_t cap, reco_log_level_t level, int64_t ts_ms, const char *msg);
+size_t reco_log_render(char *out, size_t cap, reco_log_level_t level, int64_t ts_ms,
+                       const char *msg);
 
 void reco_log(reco_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -26,8 +26,7 @@ static json_t *render_json(char *line, size_t cap, reco_log_level_t level, const
     assert_null(memchr(line, '\n', len - 1)); /* one line */
     json_error_t err;
     json_t *obj = json_loadb(line, len, 0, &err);
-    if (!obj)
-        fail_msg("not JSON (%s): %s", err.text, line);
+    if (!obj) fail_msg("not JSON (%s): %s", err.text, line);
     assert_true(json_is_object(obj));
     return obj;
 }
@@ -44,7 +43,8 @@ static void test_json_fields(void **state)
     assert_string_equal(json_string_value(json_object_get(obj, "level")), "warn");
     assert_string_equal(json_string_value(json_object_get(obj, "process")), "query");
     assert_int_equal(json_integer_value(json_object_get(obj, "pid")), (json_int_t)getpid());
-    assert_string_equal(json_string_value(json_object_get(obj, "msg")), "said \"hi\"\n\tand \\ left");
+    assert_string_equal(json_string_value(json_object_get(obj, "msg")),
+                        "said \"hi\"\n\tand \\ left");
     assert_null(json_object_get(obj, "request_id"));
     json_decref(obj);
 
@@ -68,7 +68,8 @@ static void test_json_invalid_utf8(void **state)
     reco_log_set_format(RECO_LOG_JSON);
     reco_log_set_request_id(NULL);
     char line[1024];
-    json_t *obj = render_json(line, sizeof line, RECO_LOG_INFO, "bad \xff\xfe bytes, good \xc3\xa9");
+    json_t *obj =
+        render_json(line, sizeof line, RECO_LOG_INFO, "bad \xff\xfe bytes, good \xc3\xa9");
     /* not valid UTF-8 as a whole: every non-ASCII byte becomes '?' */
     assert_string_equal(json_string_value(json_object_get(obj, "msg")), "bad ?? bytes, good ??");
     json_decref(obj);
@@ -116,11 +117,13 @@ static void test_text_line(void **state)
     reco_log_set_request_id(NULL);
     char line[256], want[256];
     reco_log_render(line, sizeof line, RECO_LOG_INFO, TS_MS, "built");
-    snprintf(want, sizeof want, "2026-11-27T06:50:00.123Z trainer[%ld] INFO  built\n", (long)getpid());
+    snprintf(want, sizeof want, "2026-11-27T06:50:00.123Z trainer[%ld] INFO  built\n",
+             (long)getpid());
     assert_string_equal(line, want);
     reco_log_set_request_id("q-7");
     reco_log_render(line, sizeof line, RECO_LOG_ERROR, TS_MS, "lost");
-    snprintf(want, sizeof want, "2026-11-27T06:50:00.123Z trainer[%ld] ERROR [q-7] lost\n", (long)getpid());
+    snprintf(want, sizeof want, "2026-11-27T06:50:00.123Z trainer[%ld] ERROR [q-7] lost\n",
+             (long)getpid());
     assert_string_equal(line, want);
     reco_log_set_request_id(NULL);
 }

@@ -46,8 +46,7 @@ static void add_served(const char *method, const char *path, void *ctx)
 reco_route_match_t *reco_route_match_new_served(void)
 {
     reco_route_match_t *m = reco_route_match_new();
-    if (m)
-        reco_routes_each(add_served, m);
+    if (m) reco_routes_each(add_served, m);
     return m;
 }
 
@@ -62,8 +61,7 @@ static void template_clear(template_t *t)
 
 void reco_route_match_destroy(reco_route_match_t **m)
 {
-    if (!m || !*m)
-        return;
+    if (!m || !*m) return;
     for (size_t i = 0; i < (*m)->n; i++)
         template_clear(&(*m)->templates[i]);
     free((*m)->templates);
@@ -76,24 +74,19 @@ void reco_route_match_destroy(reco_route_match_t **m)
 static int split(const char *path, char *buf, size_t cap, char **segs, size_t *lens)
 {
     size_t len = strcspn(path, "?");
-    if (len == 0 || path[0] != '/' || len >= cap)
-        return -1;
+    if (len == 0 || path[0] != '/' || len >= cap) return -1;
     memcpy(buf, path + 1, len - 1);
     buf[len - 1] = '\0';
     size_t blen = len - 1;
-    if (blen > 0 && buf[blen - 1] == '/')
-        buf[--blen] = '\0';
-    if (blen == 0)
-        return 0;
+    if (blen > 0 && buf[blen - 1] == '/') buf[--blen] = '\0';
+    if (blen == 0) return 0;
     int n = 0;
     for (char *s = buf;; n++) {
-        if (n == MAX_SEGMENTS)
-            return -1;
+        if (n == MAX_SEGMENTS) return -1;
         segs[n] = s;
         char *slash = strchr(s, '/');
         lens[n] = slash ? (size_t)(slash - s) : strlen(s);
-        if (!slash)
-            return n + 1;
+        if (!slash) return n + 1;
         *slash = '\0';
         s = slash + 1;
     }
@@ -102,15 +95,12 @@ static int split(const char *path, char *buf, size_t cap, char **segs, size_t *l
 static int segment_parse(segment_t *seg, const char *text)
 {
     const char *open = strchr(text, '{'), *close = open ? strchr(open, '}') : NULL;
-    if (open && !close)
-        return -1;
-    if (!open && strchr(text, '}'))
-        return -1;
+    if (open && !close) return -1;
+    if (!open && strchr(text, '}')) return -1;
     seg->param = open != NULL;
     seg->prefix = strndup(text, open ? (size_t)(open - text) : strlen(text));
     seg->suffix = strdup(close ? close + 1 : "");
-    if (!seg->prefix || !seg->suffix || strchr(seg->suffix, '{'))
-        return -1;
+    if (!seg->prefix || !seg->suffix || strchr(seg->suffix, '{')) return -1;
     seg->prefix_len = strlen(seg->prefix);
     seg->suffix_len = strlen(seg->suffix);
     return 0;
@@ -118,21 +108,17 @@ static int segment_parse(segment_t *seg, const char *text)
 
 int reco_route_match_add(reco_route_match_t *m, const char *template_path)
 {
-    if (!m || !template_path || m->n >= RECO_ROUTE_MATCH_MAX)
-        return -1;
+    if (!m || !template_path || m->n >= RECO_ROUTE_MATCH_MAX) return -1;
     for (size_t i = 0; i < m->n; i++)
-        if (strcmp(m->templates[i].text, template_path) == 0)
-            return (int)i;
+        if (strcmp(m->templates[i].text, template_path) == 0) return (int)i;
     char buf[MAX_PATH], *segs[MAX_SEGMENTS];
     size_t lens[MAX_SEGMENTS];
     int n = split(template_path, buf, sizeof buf, segs, lens);
-    if (n < 0)
-        return -1;
+    if (n < 0) return -1;
     if (m->n == m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 64;
         template_t *grown = realloc(m->templates, cap * sizeof *grown);
-        if (!grown)
-            return -1;
+        if (!grown) return -1;
         m->templates = grown;
         m->cap = cap;
     }
@@ -154,10 +140,10 @@ int reco_route_match_add(reco_route_match_t *m, const char *template_path)
 
 static int segment_matches(const segment_t *seg, const char *text, size_t len)
 {
-    if (!seg->param)
-        return len == seg->prefix_len && memcmp(seg->prefix, text, len) == 0;
+    if (!seg->param) return len == seg->prefix_len && memcmp(seg->prefix, text, len) == 0;
     size_t pre = seg->prefix_len, suf = seg->suffix_len;
-    return len > pre + suf && memcmp(text, seg->prefix, pre) == 0 && memcmp(text + len - suf, seg->suffix, suf) == 0;
+    return len > pre + suf && memcmp(text, seg->prefix, pre) == 0 &&
+           memcmp(text + len - suf, seg->suffix, suf) == 0;
 }
 
 int reco_route_match_find(const reco_route_match_t *m, const char *path)
@@ -165,18 +151,15 @@ int reco_route_match_find(const reco_route_match_t *m, const char *path)
     char buf[MAX_PATH], *segs[MAX_SEGMENTS];
     size_t lens[MAX_SEGMENTS];
     int n = m && path ? split(path, buf, sizeof buf, segs, lens) : -1;
-    if (n < 0)
-        return -1;
+    if (n < 0) return -1;
     int best = -1;
     for (size_t i = 0; i < m->n; i++) {
         const template_t *t = &m->templates[i];
-        if (t->nseg != n || (best >= 0 && t->literals <= m->templates[best].literals))
-            continue;
+        if (t->nseg != n || (best >= 0 && t->literals <= m->templates[best].literals)) continue;
         int k = 0;
         while (k < n && segment_matches(&t->seg[k], segs[k], lens[k]))
             k++;
-        if (k == n)
-            best = (int)i;
+        if (k == n) best = (int)i;
     }
     return best;
 }
@@ -208,17 +191,13 @@ static int segment_is(const char *p, const char *word)
 
 reco_dialect_t reco_route_dialect(const char *path)
 {
-    if (!path || path[0] != '/')
-        return RECO_DIALECT_OTHER;
-    if (segment_is(path + 1, "v1"))
-        return RECO_DIALECT_NATIVE;
-    if (segment_is(path + 1, "admin"))
-        return RECO_DIALECT_ADMIN;
+    if (!path || path[0] != '/') return RECO_DIALECT_OTHER;
+    if (segment_is(path + 1, "v1")) return RECO_DIALECT_NATIVE;
+    if (segment_is(path + 1, "admin")) return RECO_DIALECT_ADMIN;
     if (!segment_is(path + 1, "compat") || path[1 + strlen("compat")] != '/')
         return RECO_DIALECT_OTHER;
     const char *vendor = path + 1 + strlen("compat/");
     for (int d = RECO_DIALECT_AEGERIA; d <= RECO_DIALECT_YOOCHOOSE; d++)
-        if (segment_is(vendor, dialect_names[d]))
-            return (reco_dialect_t)d;
+        if (segment_is(vendor, dialect_names[d])) return (reco_dialect_t)d;
     return RECO_DIALECT_OTHER;
 }

@@ -37,9 +37,11 @@ static void test_templates(void **state)
     /* the literal segment wins, whatever the order the templates were added in */
     assert_string_equal(find(m, "/v1/shop/recommend/bulk"), "/v1/{tenant}/recommend/bulk");
     assert_string_equal(find(m, "/v1/shop/items/a%2Fb"), "/v1/{tenant}/items/{item}");
-    assert_string_equal(find(m, "/v1/shop/items/x/"), "/v1/{tenant}/items/{item}"); /* trailing slash */
+    assert_string_equal(find(m, "/v1/shop/items/x/"),
+                        "/v1/{tenant}/items/{item}"); /* trailing slash */
     assert_string_equal(find(m, "/v1/shop/items/x?limit=3"), "/v1/{tenant}/items/{item}");
-    assert_string_equal(find(m, "/compat/x/c1/home.json"), "/compat/x/{customer}/{scenarioid}.json");
+    assert_string_equal(find(m, "/compat/x/c1/home.json"),
+                        "/compat/x/{customer}/{scenarioid}.json");
     assert_string_equal(find(m, "/healthz"), "/healthz");
     assert_string_equal(find(m, "/"), "/");
 
@@ -52,7 +54,8 @@ static void test_templates(void **state)
     assert_int_equal(reco_route_match_find(m, "relative"), -1);
     assert_int_equal(reco_route_match_find(m, ""), -1);
     assert_int_equal(reco_route_match_find(m, NULL), -1);
-    assert_int_equal(reco_route_match_find(m, "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r"), -1); /* too deep */
+    assert_int_equal(reco_route_match_find(m, "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r"),
+                     -1); /* too deep */
     char long_path[4000];
     memset(long_path, 'a', sizeof long_path - 1);
     long_path[0] = '/';
@@ -75,7 +78,8 @@ static void test_dialects(void **state)
     assert_string_equal(reco_dialect_name(reco_route_dialect("/compat/advisable/x")), "advisable");
     assert_string_equal(reco_dialect_name(reco_route_dialect("/compat/tastehit/x")), "tastehit");
     assert_string_equal(reco_dialect_name(reco_route_dialect("/compat/gravity/x")), "gravity");
-    assert_string_equal(reco_dialect_name(reco_route_dialect("/compat/yoochoose?x=1")), "yoochoose");
+    assert_string_equal(reco_dialect_name(reco_route_dialect("/compat/yoochoose?x=1")),
+                        "yoochoose");
     assert_string_equal(reco_dialect_name(reco_route_dialect("/compat/yoochoosey/x")), "other");
     assert_string_equal(reco_dialect_name(reco_route_dialect("/compat")), "other");
     assert_string_equal(reco_dialect_name(reco_route_dialect("/admin/tenants")), "admin");
@@ -95,7 +99,8 @@ static void test_served_routes(void **state)
     assert_string_equal(find(m, "/v1/shop/events"), "/v1/{tenant}/events");
     assert_string_equal(find(m, "/v1/shop/recommend/bulk"), "/v1/{tenant}/recommend/bulk");
     assert_string_equal(find(m, "/v1/shop/recommend/home"), "/v1/{tenant}/recommend/{scenario}");
-    assert_string_equal(find(m, "/v1/shop/users/u1/transfer/u2"), "/v1/{tenant}/users/{from}/transfer/{to}");
+    assert_string_equal(find(m, "/v1/shop/users/u1/transfer/u2"),
+                        "/v1/{tenant}/users/{from}/transfer/{to}");
     assert_int_equal(reco_route_match_find(m, "/v1/shop/nothing-here"), -1);
     /* every template matches itself (its parameters taken as values) */
     for (size_t i = 0; i < reco_route_match_count(m); i++) {
@@ -103,8 +108,7 @@ static void test_served_routes(void **state)
         int got = reco_route_match_find(m, t);
         assert_true(got >= 0);
         /* a template may only lose to one with more literal segments */
-        if ((size_t)got != i)
-            assert_string_not_equal(reco_route_match_template(m, got), t);
+        if ((size_t)got != i) assert_string_not_equal(reco_route_match_template(m, got), t);
     }
     reco_route_match_destroy(&m);
 }

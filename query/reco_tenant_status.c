@@ -29,11 +29,9 @@ typedef struct {
 static void figures_free(figures_t *f, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (f[i].totals)
-            freeReplyObject(f[i].totals);
+        if (f[i].totals) freeReplyObject(f[i].totals);
         for (size_t m = 0; m < MODEL_COUNT; m++)
-            if (f[i].metas[m])
-                freeReplyObject(f[i].metas[m]);
+            if (f[i].metas[m]) freeReplyObject(f[i].metas[m]);
     }
 }
 
@@ -42,7 +40,8 @@ static long long hash_integer(const redisReply *hash, const char *field)
 {
     for (size_t i = 0; hash && hash->type == REDIS_REPLY_ARRAY && i + 1 < hash->elements; i += 2) {
         const redisReply *k = hash->element[i], *v = hash->element[i + 1];
-        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING || strcmp(k->str, field) != 0)
+        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
+            strcmp(k->str, field) != 0)
             continue;
         long n;
         return reco_parse_long(v->str, 0, INT64_MAX, &n) == 0 ? n : -1;
@@ -50,7 +49,8 @@ static long long hash_integer(const redisReply *hash, const char *field)
     return -1;
 }
 
-/* {field: integer} of an HGETALL reply of counters; fields whose value is not an integer skipped. */
+/* {field: integer} of an HGETALL reply of counters; fields whose value is not an integer skipped.
+ */
 static json_t *hash_counts(const redisReply *hash)
 {
     json_t *out = json_object();
@@ -78,8 +78,7 @@ static int append_tenant(reco_store_t *st, const char *tenant)
 {
     char counts[RECO_KEY_MAX], keys[MODEL_COUNT][RECO_KEY_MAX];
     const char *argv[1 + MODEL_COUNT] = {"MGET"};
-    if (reco_key_event_counts(counts, sizeof counts, tenant) < 0)
-        return -1;
+    if (reco_key_event_counts(counts, sizeof counts, tenant) < 0) return -1;
     for (size_t m = 0; m < MODEL_COUNT; m++) {
         if (reco_key_model_current(keys[m], sizeof keys[m], tenant, reco_model_names[m]) < 0)
             return -1;
@@ -108,7 +107,8 @@ static int take_tenant(reco_store_t *st, figures_t *f, redisReply **r, reco_repl
     for (size_t m = 0; m < MODEL_COUNT; m++) {
         f->versions[m] = 0;
         if (reco_query_parse_version(r[1]->element[m], &f->versions[m]) < 0) {
-            reco_reply_fail(rep, 500, "internal", "tenant %s, model %s: the current key holds no version", f->tenant,
+            reco_reply_fail(rep, 500, "internal",
+                            "tenant %s, model %s: the current key holds no version", f->tenant,
                             reco_model_names[m]);
             return -1;
         }
@@ -125,8 +125,8 @@ static int read_metas(reco_store_t *st, figures_t *f, size_t n, reco_reply_t *re
     for (size_t i = 0; i < n; i++)
         for (size_t m = 0; m < MODEL_COUNT; m++) {
             char key[RECO_KEY_MAX];
-            if (!f[i].versions[m] ||
-                reco_key_model_meta(key, sizeof key, f[i].tenant, reco_model_names[m], f[i].versions[m]) < 0)
+            if (!f[i].versions[m] || reco_key_model_meta(key, sizeof key, f[i].tenant,
+                                                         reco_model_names[m], f[i].versions[m]) < 0)
                 continue;
             const char *argv[] = {"HGETALL", key};
             if (append(st, 2, argv) != 0)
@@ -145,8 +145,7 @@ static int read_metas(reco_store_t *st, figures_t *f, size_t n, reco_reply_t *re
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         for (size_t m = 0; m < MODEL_COUNT; m++)
-            if (f[i].versions[m])
-                f[i].metas[m] = metas[k++];
+            if (f[i].versions[m]) f[i].metas[m] = metas[k++];
     free(metas);
     for (size_t i = 0; i < n; i++)
         for (size_t m = 0; m < MODEL_COUNT; m++)
@@ -165,18 +164,17 @@ static json_t *models_json(const figures_t *f, int64_t now_ms)
 {
     json_t *models = json_array();
     for (size_t m = 0; models && m < MODEL_COUNT; m++) {
-        if (!f->versions[m])
-            continue;
+        if (!f->versions[m]) continue;
         const redisReply *meta = f->metas[m];
         long long built_at = hash_integer(meta, "built_at");
-        if (built_at < 0)
-            built_at = hash_integer(meta, "built_at_ms");
+        if (built_at < 0) built_at = hash_integer(meta, "built_at_ms");
         long long age_s = built_at < 0 ? -1 : built_at > now_ms ? 0 : (now_ms - built_at) / 1000;
-        json_array_append_new(models, json_pack("{s:s, s:I, s:o, s:o, s:o, s:o}", "model", reco_model_names[m],
-                                                "version", (json_int_t)f->versions[m], "built_at",
-                                                integer_or_null(built_at), "age_s", integer_or_null(age_s),
-                                                "duration_ms", integer_or_null(hash_integer(meta, "duration_ms")),
-                                                "keys", integer_or_null(hash_integer(meta, "keys"))));
+        json_array_append_new(
+            models, json_pack("{s:s, s:I, s:o, s:o, s:o, s:o}", "model", reco_model_names[m],
+                              "version", (json_int_t)f->versions[m], "built_at",
+                              integer_or_null(built_at), "age_s", integer_or_null(age_s),
+                              "duration_ms", integer_or_null(hash_integer(meta, "duration_ms")),
+                              "keys", integer_or_null(hash_integer(meta, "keys"))));
     }
     return models;
 }
@@ -189,20 +187,23 @@ static json_t *minutes_json(const json_t *totals, redisReply **minutes, int64_t 
         json_t *got = hash_counts(minutes[i]), *counts = json_object();
         const char *type;
         json_t *total;
-        json_object_foreach((json_t *)totals, type, total) {
+        json_object_foreach((json_t *)totals, type, total)
+        {
             json_t *n = json_object_get(got, type);
             json_object_set_new(counts, type, json_integer(n ? json_integer_value(n) : 0));
         }
-        json_object_foreach(got, type, total) /* a type counted in the minute but not (yet) in total */
-            if (!json_object_get(counts, type))
-                json_object_set(counts, type, total);
+        json_object_foreach(got, type,
+                            total) /* a type counted in the minute but not (yet) in total */
+            if (!json_object_get(counts, type)) json_object_set(counts, type, total);
         json_decref(got);
-        json_array_append_new(rows, json_pack("{s:I, s:o}", "minute", (json_int_t)(first_minute + i), "counts", counts));
+        json_array_append_new(rows, json_pack("{s:I, s:o}", "minute",
+                                              (json_int_t)(first_minute + i), "counts", counts));
     }
     return rows;
 }
 
-void reco_tenant_status_handle(reco_store_t *st, const char *tenant, const json_t *args, reco_reply_t *rep)
+void reco_tenant_status_handle(reco_store_t *st, const char *tenant, const json_t *args,
+                               reco_reply_t *rep)
 {
     (void)args;
     int64_t now = reco_now_ms(), first_minute = now / 60000 - (RECO_STATUS_MINUTES - 1);
@@ -233,8 +234,9 @@ void reco_tenant_status_handle(reco_store_t *st, const char *tenant, const json_
     if (ok && read_metas(st, &f, 1, rep) == 0) {
         json_t *events = hash_counts(f.totals);
         json_t *minutes = minutes_json(events, r + 2, first_minute);
-        reco_reply_ok(rep, 200, json_pack("{s:s, s:o, s:o, s:o}", "tenant", tenant, "events", events,
-                                          "events_per_minute", minutes, "models", models_json(&f, now)));
+        reco_reply_ok(rep, 200,
+                      json_pack("{s:s, s:o, s:o, s:o}", "tenant", tenant, "events", events,
+                                "events_per_minute", minutes, "models", models_json(&f, now)));
     }
     reco_query_free_all(2 + RECO_STATUS_MINUTES, r);
     figures_free(&f, 1);
@@ -259,11 +261,10 @@ static long list_tenants(reco_store_t *st, char ***out, int *truncated, reco_rep
     }
     do {
         redisReply *r = reco_store_command(st, "SSCAN %s %s COUNT 1000", RECO_KEY_TENANTS, cursor);
-        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_STRING ||
-            r->element[1]->type != REDIS_REPLY_ARRAY) {
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+            r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY) {
             reco_query_fail(rep, st, r, "SSCAN reco:tenants");
-            if (r)
-                freeReplyObject(r);
+            if (r) freeReplyObject(r);
             for (long i = 0; i < n; i++)
                 free(names[i]);
             free(names);
@@ -272,8 +273,7 @@ static long list_tenants(reco_store_t *st, char ***out, int *truncated, reco_rep
         snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
         for (size_t i = 0; i < r->element[1]->elements; i++) {
             const redisReply *e = r->element[1]->element[i];
-            if (e->type != REDIS_REPLY_STRING || !reco_valid_tenant(e->str))
-                continue;
+            if (e->type != REDIS_REPLY_STRING || !reco_valid_tenant(e->str)) continue;
             if (n == RECO_STATUS_TENANTS_MAX)
                 *truncated = 1;
             else if ((names[n] = strdup(e->str)) != NULL)
@@ -321,13 +321,13 @@ static void answer_tenants(reco_store_t *st, figures_t *f, long n, int truncated
         ok = take_tenant(st, &f[i], r + 2 * i, rep) == 0;
     reco_query_free_all((size_t)n * 2, r);
     free(r);
-    if (!ok || read_metas(st, f, (size_t)n, rep) != 0)
-        return;
+    if (!ok || read_metas(st, f, (size_t)n, rep) != 0) return;
     int64_t now = reco_now_ms();
     json_t *tenants = json_array();
     for (long i = 0; tenants && i < n; i++)
         json_array_append_new(tenants, json_pack("{s:s, s:o, s:o}", "tenant", f[i].tenant, "events",
-                                                 hash_counts(f[i].totals), "models", models_json(&f[i], now)));
+                                                 hash_counts(f[i].totals), "models",
+                                                 models_json(&f[i], now)));
     reco_reply_ok(rep, 200, json_pack("{s:o, s:b}", "tenants", tenants, "truncated", truncated));
 }
 
@@ -337,8 +337,7 @@ void reco_metrics_tenants_handle(reco_store_t *st, const json_t *args, reco_repl
     char **names = NULL;
     int truncated = 0;
     long n = list_tenants(st, &names, &truncated, rep);
-    if (n < 0)
-        return;
+    if (n < 0) return;
     figures_t *f = n ? calloc((size_t)n, sizeof *f) : NULL;
     if (n && !f) {
         reco_reply_fail(rep, 500, "internal", "out of memory");

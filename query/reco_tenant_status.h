@@ -26,7 +26,8 @@
 #define RECO_STATUS_MINUTES 60
 #define RECO_STATUS_TENANTS_MAX 1000
 
-void reco_tenant_status_handle(reco_store_t *store, const char *tenant, const json_t *args, reco_reply_t *rep);
+void reco_tenant_status_handle(reco_store_t *store, const char *tenant, const json_t *args,
+                               reco_reply_t *rep);
 void reco_metrics_tenants_handle(reco_store_t *store, const json_t *args, reco_reply_t *rep);
 
 #endif
