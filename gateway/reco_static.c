@@ -26,9 +26,9 @@
 /* The page loads its script, styles and the charting library from here and calls this gateway's
  * API (same origin); nothing else, and it may not be framed. uPlot sets inline styles. */
 #define CSP                                                                                        \
-    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' "     \
-    "data:; "                                                                                      \
-    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "                    \
+    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; "              \
+    "frame-ancestors 'none'"
 
 static char *served_dir;
 
