@@ -2,7 +2,13 @@
  *
  * Ownership: a check_t belongs to hiredis while a command of it is in flight (hiredis calls its
  * reply callback exactly once, with NULL when the connection goes away). Its timer may answer
- * the caller first; the check is then marked answered and freed when hiredis lets go of it. */
+ * the caller first; the check is then marked answered and freed when hiredis lets go of it.
+ *
+ * Redis Cluster (docs/redis-cluster.md): commands go to the configured node first; a MOVED reply
+ * teaches which master serves the slot (remembered in db->slots; a connection to that master is
+ * opened on first use) and the command is sent there, an ASK reply sends it once, after ASKING,
+ * to the node named. The script's keys share the tenant's slot; the owner lookup's global key
+ * lives wherever its slot does. On a plain Redis no reply is ever a redirect. */
 #include "reco_auth_redis.h"
 
 #include <hiredis/adapters/libevent.h>
@@ -16,9 +22,19 @@
 #include "reco_keys.h"
 #include "reco_log.h"
 #include "reco_config.h"
+#include "reco_slot.h"
 #include "reco_validate.h"
 
 #define RECONNECT_MS 250
+#define NODES_MAX 64     /* cluster masters beyond the configured node */
+#define REDIRECTS_MAX 5  /* per check */
+
+/* A cluster master learned from a redirect; its connection opens on first use. */
+typedef struct {
+    char host[256];
+    int port;
+    redisAsyncContext *ac; /* NULL while disconnected */
+} authnode_t;
 /* Checks waiting for Redis: over MAX_WAITING a new check fails at once; a timeout with more than
  * STALLED waiting drops the connection (their callbacks run with NULL), so a stalled Redis cannot
  * make the gateway's memory grow without bound. */
@@ -63,6 +79,9 @@ struct reco_authdb {
     char sha[41]; /* the script's SHA1 once SCRIPT LOAD answered, else "" (EVAL) */
     struct event *reconnect;
     int waiting; /* check_t alive */
+    authnode_t nodes[NODES_MAX];
+    size_t n_nodes;
+    unsigned char slots[RECO_SLOT_COUNT]; /* 0: the configured node, k: nodes[k - 1] */
 };
 
 typedef struct {
@@ -76,6 +95,9 @@ typedef struct {
     char hash[RECO_APIKEY_HASH_HEX + 1];
     int need_write;
     char rate[24], burst[24];
+    int owner_stage; /* the owner lookup was sent (else the script) */
+    int target;      /* the node the next command goes to after ASK, else -1 (by slot) */
+    int hops;        /* redirects followed */
 } check_t;
 
 static void db_connect(reco_authdb_t *db);
@@ -118,6 +140,54 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 
 static void on_reply(redisAsyncContext *ac, void *r, void *privdata);
 
+static void on_node_connect(const redisAsyncContext *ac, int status)
+{
+    authnode_t *n = ac->data;
+    if (n && status != REDIS_OK) {
+        reco_warn("auth: cannot connect to Redis %s:%d: %s", n->host, n->port, ac->errstr);
+        n->ac = NULL; /* hiredis frees it */
+    }
+}
+
+static void on_node_disconnect(const redisAsyncContext *ac, int status)
+{
+    authnode_t *n = ac->data;
+    (void)status;
+    if (n)
+        n->ac = NULL; /* opened again on next use */
+}
+
+static redisAsyncContext *node_ac(reco_authdb_t *db, int node)
+{
+    if (node == 0)
+        return db->ac;
+    authnode_t *n = &db->nodes[node - 1];
+    if (n->ac)
+        return n->ac;
+    redisAsyncContext *ac = redisAsyncConnect(n->host, n->port);
+    if (!ac || ac->err || redisLibeventAttach(ac, db->base) != REDIS_OK) {
+        if (ac)
+            redisAsyncFree(ac);
+        return NULL;
+    }
+    ac->data = n;
+    redisAsyncSetConnectCallback(ac, on_node_connect);
+    redisAsyncSetDisconnectCallback(ac, on_node_disconnect);
+    n->ac = ac; /* commands wait in its buffer until it connects */
+    return ac;
+}
+
+/* The connection c's next command on key goes to (after ASKING when a redirect said ASK). */
+static redisAsyncContext *route(check_t *c, const char *key)
+{
+    int node = c->target >= 0 ? c->target : c->db->slots[reco_slot_of(key, strlen(key))];
+    redisAsyncContext *ac = node_ac(c->db, node);
+    if (ac && c->target >= 0 && redisAsyncCommand(ac, NULL, NULL, "ASKING") != REDIS_OK)
+        ac = NULL;
+    c->target = -1;
+    return ac;
+}
+
 /* Sends the script (EVALSHA, or EVAL before the SHA is known / after NOSCRIPT). 0, or -1. */
 static int send_script(check_t *c, int eval)
 {
@@ -126,6 +196,9 @@ static int send_script(check_t *c, int eval)
     if (!db->ac || reco_key_apikeys(keys, sizeof keys, c->tenant) < 0 ||
         reco_key_tenant_config(conf, sizeof conf, c->tenant) < 0 ||
         reco_key_rate_bucket(bucket, sizeof bucket, c->tenant, c->hash) < 0)
+        return -1;
+    redisAsyncContext *ac = route(c, keys);
+    if (!ac)
         return -1;
     eval = eval || !db->sha[0];
     c->evaled |= eval;
@@ -139,7 +212,8 @@ static int send_script(check_t *c, int eval)
                           c->need_write ? "write" : "read",
                           c->rate,
                           c->burst};
-    return redisAsyncCommandArgv(db->ac, on_reply, c, 10, argv, NULL) == REDIS_OK ? 0 : -1;
+    c->owner_stage = 0;
+    return redisAsyncCommandArgv(ac, on_reply, c, 10, argv, NULL) == REDIS_OK ? 0 : -1;
 }
 
 /* The tenant does not know the key: whose is it? */
@@ -147,8 +221,11 @@ static int send_owner_lookup(check_t *c)
 {
     char owner[RECO_KEY_MAX];
     if (!c->db->ac || reco_key_apikey_owner(owner, sizeof owner, c->hash) < 0) return -1;
+    redisAsyncContext *ac = route(c, owner);
+    if (!ac) return -1;
     const char *argv[] = {"GET", owner};
-    return redisAsyncCommandArgv(c->db->ac, on_reply, c, 2, argv, NULL) == REDIS_OK ? 0 : -1;
+    c->owner_stage = 1;
+    return redisAsyncCommandArgv(ac, on_reply, c, 2, argv, NULL) == REDIS_OK ? 0 : -1;
 }
 
 /* A reply to the owner lookup (a string or nil). */
@@ -196,6 +273,58 @@ static int script_reply(check_t *c, const redisReply *r)
     }
 }
 
+/* "MOVED <slot> <host>:<port>" or "ASK ...": the node's index in db->slots' terms (added if
+ * new), or -1 if the text is not understood or no room is left. */
+static int redirect_node(reco_authdb_t *db, const char *text, long *slot)
+{
+    char *next;
+    *slot = strtol(text + (text[0] == 'A' ? 4 : 6), &next, 10);
+    const char *addr = next + (*next == ' ');
+    const char *colon = strrchr(addr, ':');
+    long port;
+    if (*slot < 0 || *slot >= RECO_SLOT_COUNT || !colon || colon == addr || (size_t)(colon - addr) >= 256 ||
+        reco_parse_long(colon + 1, 1, 65535, &port) != 0)
+        return -1;
+    int hlen = (int)(colon - addr);
+    if ((int)port == db->port && (int)strlen(db->host) == hlen && strncmp(db->host, addr, (size_t)hlen) == 0)
+        return 0;
+    for (size_t i = 0; i < db->n_nodes; i++)
+        if (db->nodes[i].port == (int)port && (int)strlen(db->nodes[i].host) == hlen &&
+            strncmp(db->nodes[i].host, addr, (size_t)hlen) == 0)
+            return (int)i + 1;
+    if (db->n_nodes == NODES_MAX)
+        return -1;
+    authnode_t *n = &db->nodes[db->n_nodes++];
+    snprintf(n->host, sizeof n->host, "%.*s", hlen, addr);
+    n->port = (int)port;
+    n->ac = NULL;
+    return (int)db->n_nodes;
+}
+
+/* A MOVED or ASK reply: sends c's command again where it says. 1 if sent, 0 if not (answered). */
+static int follow_redirect(check_t *c, const redisReply *r)
+{
+    long slot;
+    int node = redirect_node(c->db, r->str, &slot);
+    if (node < 0 || ++c->hops > REDIRECTS_MAX) {
+        answer(c, RECO_AUTHDB_UNAVAILABLE, 0, r->str);
+        return 0;
+    }
+    if (r->str[0] == 'M')
+        c->db->slots[slot] = (unsigned char)node;
+    else
+        c->target = node;
+    int sent = c->owner_stage ? send_owner_lookup(c) : send_script(c, c->evaled);
+    if (sent != 0)
+        answer(c, RECO_AUTHDB_UNAVAILABLE, 0, "cannot send to Redis");
+    return sent == 0;
+}
+
+static int is_redirect(const redisReply *r)
+{
+    return r->type == REDIS_REPLY_ERROR && (strncmp(r->str, "MOVED ", 6) == 0 || strncmp(r->str, "ASK ", 4) == 0);
+}
+
 static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
     check_t *c = privdata;
@@ -206,6 +335,8 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
         answer(c, RECO_AUTHDB_UNAVAILABLE, 0, "the connection to Redis was lost");
     else if (c->answered)
         ; /* timed out meanwhile */
+    else if (is_redirect(r))
+        again = follow_redirect(c, r);
     else if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_NIL)
         owner_reply(c, r);
     else
@@ -224,6 +355,7 @@ void reco_authdb_check(reco_authdb_t *db, const char *tenant, const char *hash, 
     }
     db->waiting++;
     c->db = db;
+    c->target = -1;
     c->done = done;
     c->arg = arg;
     c->need_write = need_write;
@@ -352,6 +484,13 @@ void reco_authdb_free(reco_authdb_t **pdb)
         ac->data = NULL;    /* on_disconnect: nothing to reconnect */
         redisAsyncFree(ac); /* runs every pending callback with NULL */
     }
+    for (size_t i = 0; i < db->n_nodes; i++)
+        if (db->nodes[i].ac) {
+            redisAsyncContext *ac = db->nodes[i].ac;
+            db->nodes[i].ac = NULL;
+            ac->data = NULL;
+            redisAsyncFree(ac);
+        }
     event_free(db->reconnect);
     free(db);
     *pdb = NULL;

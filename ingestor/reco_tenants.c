@@ -362,11 +362,14 @@ void reco_op_keys_delete(reco_ingest_t *ing, const char *tenant, const json_t *a
                reco_key_rate_bucket(bucket, sizeof bucket, tenant, hash) < 0) {
         reco_reply_fail(rep, 500, "internal", "key too long");
     } else {
-        const char *multi[] = {"MULTI"}, *hdel[] = {"HDEL", keys, hash},
-                   *del[] = {"DEL", owner, bucket}, *exec[] = {"EXEC"};
+        /* two DELs: the owner key is global, the bucket the tenant's (one slot per command on
+         * a Redis Cluster, docs/redis-cluster.md) */
+        const char *multi[] = {"MULTI"}, *hdel[] = {"HDEL", keys, hash}, *del_owner[] = {"DEL", owner},
+                   *del_bucket[] = {"DEL", bucket}, *exec[] = {"EXEC"};
         reco_pipeline_sendz(&p, 1, multi);
         reco_pipeline_sendz(&p, 3, hdel);
-        reco_pipeline_sendz(&p, 3, del);
+        reco_pipeline_sendz(&p, 2, del_owner);
+        reco_pipeline_sendz(&p, 2, del_bucket);
         reco_pipeline_sendz(&p, 1, exec);
         if (reco_pipeline_finish(&p, rep) == 0) {
             reco_reply_ok(rep, 200, json_pack("{s:s, s:b}", "id", id, "deleted", 1));

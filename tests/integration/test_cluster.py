@@ -167,5 +167,63 @@ class RedisClusterEndToEnd(ShopTestCase):
         self.assertAlmostEqual(got[0]["score"], dict(POPULAR)["tent"] + counts["posted"], delta=1e-9)
 
 
+ADMIN = "admin-key-for-the-cluster-tests-0123456789"
+
+
+def bearer(k):
+    return {"Authorization": "Bearer " + k}
+
+
+class AuthOnRedisCluster(ShopTestCase):
+    """--auth on against the cluster: the gateway's asynchronous key checks follow MOVED to the
+    master of each tenant's slot (and to the global reco:apikey:<sha256>'s master for a key of
+    another tenant); the admin API's transactions mix a global key and the tenant's."""
+    cluster_kwargs = {"redis_cluster": True, "query_workers": 1, "trainer": False, "admin_key": ADMIN}
+
+    @classmethod
+    def setUpData(cls):
+        c, h = cls.cluster, bearer(ADMIN)
+        owner = {}
+        for t in CANDIDATES:
+            port = c._resp.port_of_slot(redis_cluster.tenant_slot(t))
+            if port not in owner.values():
+                owner[t] = port
+        cls.tenants, cls.keys = sorted(owner), {}
+        assert len(set(owner.values())) == 3, owner
+        for t in cls.tenants:
+            assert c.http("POST", "/admin/tenants", {"tenant": t}, headers=h)[0] == 201
+            for role in ("read", "write"):
+                status, _, body = c.http("POST", "/admin/tenants/%s/keys" % t, {"role": role}, headers=h)
+                assert status == 201, body
+                cls.keys[t, role] = (body["key"], body["id"])
+
+    def test_keys_on_every_master(self):
+        c = self.cluster
+        for t in self.tenants:
+            other = next(o for o in self.tenants if o != t)
+            write, read = self.keys[t, "write"][0], self.keys[t, "read"][0]
+            with self.subTest(tenant=t):
+                got = self.assertStatus(c.http("POST", "/v1/%s/events" % t, {"user": "u", "item": "i",
+                                                                           "type": "view"}, headers=bearer(write)), 200)
+                self.assertEqual(got, {"stored": 1, "duplicates": 0})
+                self.assertStatus(c.http("GET", "/v1/%s/recommend?model=popular" % t, headers=bearer(read)), 200)
+                self.assertError(c.http("POST", "/v1/%s/events" % t, [], headers=bearer(read)), 403)
+                self.assertError(c.http("GET", "/v1/%s/models" % other, headers=bearer(write)), 403, "forbidden")
+                self.assertError(c.http("GET", "/v1/%s/models" % t, headers=bearer("rk_write_" + "0" * 64)), 401)
+
+    def test_revoke_and_delete(self):
+        c, t = self.cluster, self.tenants[0]
+        k, kid = self.keys[t, "write"]
+        self.assertStatus(c.http("GET", "/v1/%s/models" % t, headers=bearer(k)), 200)
+        self.assertStatus(c.http("DELETE", "/admin/tenants/%s/keys/%s" % (t, kid), headers=bearer(ADMIN)), 200)
+        self.assertError(c.http("GET", "/v1/%s/models" % t, headers=bearer(k)), 401, "unauthorized")
+        gone = self.tenants[1]
+        rk = self.keys[gone, "read"][0]
+        self.assertStatus(c.http("DELETE", "/admin/tenants/%s" % gone, headers=bearer(ADMIN)), 200)
+        self.assertEqual(c.scan("reco:{%s}:*" % gone), [])
+        self.assertNotIn(gone, c.redis("SMEMBERS", "reco:tenants"))
+        self.assertError(c.http("GET", "/v1/%s/recommend?model=popular" % gone, headers=bearer(rk)), 401)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
