@@ -85,6 +85,20 @@ void reco_http_send_json(struct evhttp_request *req, int status, json_t *body)
     reco_http_send_json_as(req, status, body, NULL, NULL);
 }
 
+/* A message quotes what the client sent (a path segment, a parameter), which need not be UTF-8,
+ * and vsnprintf may cut a character in two; a JSON string must be UTF-8 (jansson refuses it
+ * otherwise, which was a 500 "out of memory"), so then every non-ASCII byte becomes '?'. */
+static json_t *message_json(char *message)
+{
+    json_t *s = json_string(message);
+    if (s)
+        return s;
+    for (unsigned char *p = (unsigned char *)message; *p; p++)
+        if (*p >= 0x80)
+            *p = '?';
+    return json_string(message);
+}
+
 void reco_http_send_error(struct evhttp_request *req, int status, const char *code, const char *fmt, ...)
 {
     char message[600];
@@ -92,7 +106,8 @@ void reco_http_send_error(struct evhttp_request *req, int status, const char *co
     va_start(ap, fmt);
     vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
-    reco_http_send_json(req, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message));
+    reco_http_send_json(req, status,
+                        json_pack("{s:{s:s, s:o}}", "error", "code", code, "message", message_json(message)));
 }
 
 void reco_http_send_reco_error(struct evhttp_request *req, const reco_error_t *err)
