@@ -8,9 +8,13 @@
 
 #include <czmq.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "reco_log.h"
 
@@ -19,7 +23,8 @@
 typedef struct {
     char endpoint[256];
     zsock_t *sock;
-    int64_t last_heard;
+    int64_t last_heard;   /* for the liveness timer: also set when the link is (re)opened */
+    int64_t last_message; /* when the gateway last sent anything (0: never) */
     int64_t next_beat;
     unsigned generation;
 } gateway_link_t;
@@ -32,6 +37,7 @@ struct reco_worker {
     gateway_link_t links[MAX_GATEWAYS];
     int nlinks;
     uint64_t served;
+    int64_t health_at; /* when the health file was last renewed */
 };
 
 static volatile sig_atomic_t *signal_flag;
@@ -56,10 +62,29 @@ void reco_signals_install(volatile sig_atomic_t *flag)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* The worker's name on the gateway's ROUTER socket: unique among every worker of every host.
+ * kind-pid alone is not: each container of a `docker compose --scale query=N` or of a Kubernetes
+ * Deployment runs its worker as PID 1, and two workers with one identity would be one worker to
+ * the gateway (the second connection is refused). So: kind-hostname-pid-nonce-generation, with a
+ * random nonce drawn once per process (hostnames repeat with host networking). */
+static void make_identity(const reco_worker_t *w, unsigned generation, char *out, size_t size)
+{
+    static unsigned nonce;
+    static char host[64];
+    if (!host[0]) {
+        if (gethostname(host, sizeof host) != 0 || !host[0])
+            snprintf(host, sizeof host, "host");
+        host[sizeof host - 1] = '\0';
+        if (getrandom(&nonce, sizeof nonce, 0) != (ssize_t)sizeof nonce)
+            nonce = (unsigned)zclock_time() ^ (unsigned)getpid();
+    }
+    snprintf(out, size, "%s-%s-%ld-%04x-%u", w->kind, host, (long)getpid(), nonce & 0xffffu, generation);
+}
+
 static int link_open(reco_worker_t *w, gateway_link_t *l)
 {
-    char identity[64];
-    snprintf(identity, sizeof identity, "%s-%ld-%u", w->kind, (long)getpid(), ++l->generation);
+    char identity[160];
+    make_identity(w, ++l->generation, identity, sizeof identity);
     l->sock = zsock_new(ZMQ_DEALER);
     if (!l->sock)
         return -1;
@@ -170,7 +195,7 @@ static int receive(reco_worker_t *w, gateway_link_t *l)
     zmsg_t *msg = zmsg_recv(l->sock);
     if (!msg)
         return 0;
-    l->last_heard = zclock_mono();
+    l->last_heard = l->last_message = zclock_mono();
     char *cmd = zmsg_popstr(msg);
     if (cmd && strcmp(cmd, RECO_CMD_REQUEST) == 0) {
         zframe_t *payload = zmsg_pop(msg);
@@ -215,6 +240,27 @@ static void keep_alive(reco_worker_t *w, gateway_link_t *l, int64_t now)
     }
 }
 
+/* Liveness for container probes (deploy/): the file's mtime is renewed about every heartbeat
+ * while some gateway was heard from within the liveness window, so "renewed in the last few
+ * seconds" means the loop turns (no request is stuck) and a gateway is there. */
+static void renew_health(reco_worker_t *w, int64_t now)
+{
+    if (!w->cfg.health_file || now - w->health_at < w->cfg.heartbeat_ms)
+        return;
+    int heard = 0;
+    for (int i = 0; i < w->nlinks; i++)
+        heard |= w->links[i].last_message > 0 &&
+                 now - w->links[i].last_message <= (int64_t)w->cfg.heartbeat_ms * w->cfg.liveness;
+    if (!heard)
+        return;
+    int fd = open(w->cfg.health_file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 || futimens(fd, NULL) != 0)
+        reco_warn("cannot renew health file %s: %s", w->cfg.health_file, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    w->health_at = now;
+}
+
 int reco_worker_run(reco_worker_t *w, volatile sig_atomic_t *stop)
 {
     zmq_pollitem_t items[MAX_GATEWAYS];
@@ -236,6 +282,7 @@ int reco_worker_run(reco_worker_t *w, volatile sig_atomic_t *stop)
         int64_t now = zclock_mono();
         for (int i = 0; i < w->nlinks; i++)
             keep_alive(w, &w->links[i], now);
+        renew_health(w, now);
     }
     reco_info("%s worker stopping after %llu requests", w->kind, (unsigned long long)w->served);
     return 0;
@@ -250,7 +297,7 @@ static volatile sig_atomic_t main_stop;
 int reco_worker_main(int argc, char **argv, const reco_worker_program_t *prog)
 {
     const char *redis = "127.0.0.1:6379", *gateway = prog->default_gateway, *log_level = "info",
-               *log_format = "text";
+               *log_format = "text", *health_file = "";
     long heartbeat_ms = 500, redis_timeout_ms = prog->redis_timeout_ms > 0 ? prog->redis_timeout_ms : 2000;
     reco_option_t opts[MAX_OPTIONS] = {
         {"redis", "RECO_REDIS", RECO_OPT_STRING, &redis, 0, 0, "Redis address, host:port"},
@@ -263,8 +310,10 @@ int reco_worker_main(int argc, char **argv, const reco_worker_program_t *prog)
         {"log-level", "RECO_LOG_LEVEL", RECO_OPT_STRING, &log_level, 0, 0, "debug, info, warn or error"},
         {"log-format", "RECO_LOG_FORMAT", RECO_OPT_STRING, &log_format, 0, 0,
          "text, or json: one JSON object a line (docs/operations-metrics.md)"},
+        {"health-file", "RECO_HEALTH_FILE", RECO_OPT_STRING, &health_file, 0, 0,
+         "file touched about every heartbeat while a gateway is heard from (container probes, docs/operations.md)"},
     };
-    size_t n = 6;
+    size_t n = 7;
     for (size_t i = 0; i < prog->n_extra && n < MAX_OPTIONS; i++)
         opts[n++] = prog->extra[i];
     char usage[64];
@@ -288,7 +337,8 @@ int reco_worker_main(int argc, char **argv, const reco_worker_program_t *prog)
         return 1;
     }
     const reco_worker_config_t cfg = {
-        .kind = prog->kind, .endpoints = gateway, .heartbeat_ms = (int)heartbeat_ms, .liveness = 3};
+        .kind = prog->kind, .endpoints = gateway, .heartbeat_ms = (int)heartbeat_ms, .liveness = 3,
+        .health_file = *health_file ? health_file : NULL};
     reco_worker_t *worker = reco_worker_new(&cfg, prog->handler, ctx);
     if (!worker) {
         reco_error("cannot connect to gateway '%s'", gateway);

@@ -26,6 +26,8 @@ typedef struct {
     const char *endpoints; /* comma-separated gateway endpoints, e.g. "tcp://127.0.0.1:5555" */
     int heartbeat_ms;      /* interval of heartbeats; default 1000 */
     int liveness;          /* silent beats before reconnecting; default 3 */
+    const char *health_file; /* NULL, or a file whose mtime the loop renews about every
+                              * heartbeat while a gateway is heard from (container probes) */
 } reco_worker_config_t;
 
 typedef struct reco_worker reco_worker_t;
@@ -54,7 +56,7 @@ typedef struct {
 } reco_worker_program_t;
 
 /* Parses the common options (--redis, --gateway, --heartbeat-ms, --redis-timeout-ms,
- * --log-level) and prog->extra, sets up logging and signals, connects, and serves until SIGINT
+ * --log-level, --log-format, --health-file) and prog->extra, sets up logging and signals, connects, and serves until SIGINT
  * or SIGTERM. Returns the process exit code: 0, 1 (cannot start), 2 (bad options). */
 int reco_worker_main(int argc, char **argv, const reco_worker_program_t *prog);
 
