@@ -1,0 +1,10 @@
+/* fuzz_http_advisable — HTTP requests under /compat/advisable: the advisable dialect
+ * (gateway/reco_compat_advisable*.c, docs/dialects.md), parsed, validated and translated into ops
+ * in-process. See fuzz_http.h for the input format and the invariants checked on every answer. */
+#include "fuzz_http.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    reco_fuzz_http(data, size, "/compat/advisable");
+    return 0;
+}
