@@ -14,6 +14,9 @@ PKGS=(
   chromium
   prometheus # /usr/bin/promtool: integration-metrics runs `promtool check metrics` on a real scrape
   clang libclang-rt-14-dev # fuzz/run.sh (test fuzz-short): libFuzzer and the sanitizer runtimes
+  docker-compose # 1.29 (Debian 12): integration-deploy runs `docker-compose config`, no engine needed
+  python3-yaml # integration-deploy parses the compose config and deploy/k8s/*.yaml
+  binutils util-linux # readelf; unshare (integration-deploy: workers as PID 1 of their own namespaces)
 )
 
 missing=()
@@ -45,3 +48,6 @@ bash "$(dirname "$0")/../tests/openapi/install.sh" ||
 # The same for the dashboard's browser test: playwright-core, which drives Debian's chromium (above).
 bash "$(dirname "$0")/../tests/dashboard/install.sh" ||
   echo "reco: could not install the dashboard driver (tests/dashboard); integration-dashboard will fail" >&2
+# The same for the Kubernetes manifest validator (kubernetes-models' API schemas, offline).
+bash "$(dirname "$0")/../tests/deploy/install.sh" ||
+  echo "reco: could not install the manifest validator (tests/deploy); integration-deploy will fail" >&2
