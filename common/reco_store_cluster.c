@@ -687,8 +687,10 @@ int reco_store_cluster_read(reco_store_t *st, redisReply **reply)
     }
     if (!r)
         return -1;
-    free(st->queue[idx].cmd);
-    st->queue[idx].cmd = NULL;
+    if (st->queue[idx].kind == ENTRY_PLAIN) { /* a transaction's may still be sent again */
+        free(st->queue[idx].cmd);
+        st->queue[idx].cmd = NULL;
+    }
     if (++st->q_head == st->q_len && !st->tx_open)
         queue_reset(st);
     *reply = r;

@@ -111,6 +111,32 @@ class RedisClusterEndToEnd(ShopTestCase):
         self.assertEqual(listed["events"], [])
         self.assertEqual(self.cluster.redis("XLEN", "reco:{%s}:events" % t), len(EVENTS) - n)
 
+    def test_zy_transaction_meets_moved(self):
+        """A tenant's slot moves while nothing runs; the ingestor's first command for it after the
+        move is a transaction (a scenario's PUT), whose queued commands all get MOVED: the store
+        sends the transaction again, whole, to the new master."""
+        c, t = self.cluster, self.tenants[1]
+        slot, source = redis_cluster.tenant_slot(t), self.owner[t]
+        target = next(p for p in self.masters if p != source)
+        self.assertGreater(redis_cluster.migrate_slot(c._resp, slot, target, wait_until, RedisError), 20)
+        body = {"model": "item-to-item", "fallbacks": ["popular"]}
+        self.assertIn(c.http("PUT", "/v1/%s/scenarios/moved" % t, body)[0], (200, 201))
+        node = c._resp.node
+        self.assertIn("moved", node(target).call("SMEMBERS", "reco:{%s}:scenarios" % t))
+        self.assertIn("item-to-item", node(target).call("GET", "reco:{%s}:scenario:moved" % t))
+        self.assertMovedLogged(slot, target, "-ingestor.log")
+        got = self.assertStatus(c.http("GET", "/v1/%s/recommend/moved?item=tent&limit=50" % t), 200)
+        self.assertRanking(got, visible(self.ref.neighbours("tent")))
+
+    def assertMovedLogged(self, slot, port, *logs):
+        """A process (its log's name ends with one of logs) met MOVED for slot and followed it."""
+        text = ""
+        for name in os.listdir(self.cluster.tmp):
+            if name.endswith(logs):
+                with open(os.path.join(self.cluster.tmp, name), errors="replace") as f:
+                    text += f.read()
+        self.assertIn("slot %d moved to 127.0.0.1:%d" % (slot, port), text)
+
     def test_zz_slot_moves_while_serving(self):
         """Moves the first tenant's slot to another master under load (ASK while half-moved,
         MOVED after): every write and read answers 200 and every acknowledged event is there."""
@@ -153,12 +179,7 @@ class RedisClusterEndToEnd(ShopTestCase):
         with self.assertRaises(RedisError) as moved_err:
             node(source).call("XLEN", "reco:{%s}:events" % t)
         self.assertTrue(str(moved_err.exception).startswith("MOVED %d " % slot), moved_err.exception)
-        logs = ""
-        for name in os.listdir(c.tmp):
-            if name.endswith("-ingestor.log") or name.endswith("-query.log"):
-                with open(os.path.join(c.tmp, name), errors="replace") as f:
-                    logs += f.read()
-        self.assertIn("slot %d moved to 127.0.0.1:%d" % (slot, target), logs)  # MOVED was followed
+        self.assertMovedLogged(slot, target, "-ingestor.log", "-query.log")
         # The trainer, a fresh process, finds the new master too; the answers stay exact.
         rc, out = c.run_trainer_once(t)
         self.assertEqual(rc, 0, out)
