@@ -274,3 +274,8 @@ const char *reco_store_address(const reco_store_t *st)
 {
     return st->address;
 }
+
+int reco_store_timeout_ms(const reco_store_t *st)
+{
+    return (int)(st->timeout.tv_sec * 1000 + st->timeout.tv_usec / 1000);
+}

@@ -55,5 +55,8 @@ int reco_store_is_cluster(reco_store_t *st);
 int reco_store_ping(reco_store_t *st);
 const char *reco_store_errstr(const reco_store_t *st);
 const char *reco_store_address(const reco_store_t *st);
+/* The timeout given to reco_store_new, in milliseconds (a connection of the caller's own to the
+ * same Redis should give up as soon). */
+int reco_store_timeout_ms(const reco_store_t *st);
 
 #endif

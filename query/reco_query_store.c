@@ -195,9 +195,9 @@ static int read_meta(reco_store_t *store, const char *tenant, const char *const 
 }
 
 /* The tracked memory of current versions (reco_version_cache.h), made on first use for the
- * store's Redis; it lives as long as the process. */
+ * store's Redis with the store's timeout (--redis-timeout-ms: a stalled Redis costs a request
+ * the same wait on the cache's connections as on the store's); it lives as long as the process. */
 static reco_version_cache_t *versions_cache;
-#define VERSIONS_CACHE_TIMEOUT_MS 2000
 
 /* 0 with out[].version filled when every key is remembered, else -1. */
 static int versions_remembered(reco_store_t *store, char keys[][RECO_KEY_MAX], size_t n,
@@ -208,7 +208,7 @@ static int versions_remembered(reco_store_t *store, char keys[][RECO_KEY_MAX], s
     if (!versions_cache && reco_store_is_cluster(store) != 0)
         return -1;
     if (!versions_cache)
-        versions_cache = reco_version_cache_new(reco_store_address(store), VERSIONS_CACHE_TIMEOUT_MS);
+        versions_cache = reco_version_cache_new(reco_store_address(store), reco_store_timeout_ms(store));
     if (!versions_cache)
         return -1;
     reco_version_cache_sync(versions_cache);
