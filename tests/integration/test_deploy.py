@@ -220,6 +220,7 @@ class WorkerHealthInContainers(unittest.TestCase):
             for p in boxed:
                 c.kill(p, signal.SIGKILL)
             c.stop()
+        self.assertEqual(c.sanitizer_reports, [])
 
 
 class Kubernetes(unittest.TestCase):
