@@ -66,6 +66,18 @@ static size_t utf8_sequence(const unsigned char *s, size_t n)
     return need;
 }
 
+bool reco_valid_utf8(const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    for (size_t i = 0; i < len;) {
+        size_t step = utf8_sequence(s + i, len - i);
+        if (step == 0)
+            return false;
+        i += step;
+    }
+    return true;
+}
+
 bool reco_valid_id(const char *id, size_t len)
 {
     if (!id || len == 0 || len > RECO_ID_MAX)

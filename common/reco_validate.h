@@ -42,6 +42,8 @@ typedef bool (*reco_type_known_fn)(void *ctx, const char *type);
 bool reco_valid_tenant(const char *tenant);
 /* 1..RECO_ID_MAX bytes of UTF-8 without control characters. */
 bool reco_valid_id(const char *id, size_t len);
+/* len bytes of valid UTF-8 (no overlong forms, surrogates or code points above U+10FFFF). */
+bool reco_valid_utf8(const char *text, size_t len);
 
 /* A custom action's name: 1..RECO_ACTION_NAME_MAX of [a-z0-9_-]. Built-in names are valid too. */
 bool reco_valid_action_name(const char *name);

@@ -53,6 +53,18 @@ static void tenants_and_ids(void **state)
     assert_false(reco_valid_id("", 0));
 }
 
+static void utf8_text(void **state)
+{
+    (void)state;
+    assert_true(reco_valid_utf8("", 0));
+    assert_true(reco_valid_utf8("caf\xc3\xa9 \xf0\x9f\x8e\x89", 10));
+    assert_false(reco_valid_utf8("\xff", 1));
+    assert_false(reco_valid_utf8("\xc3\x28", 2));     /* a broken sequence */
+    assert_false(reco_valid_utf8("\xc3", 1));         /* cut short */
+    assert_false(reco_valid_utf8("\xc0\xaf", 2));     /* overlong */
+    assert_false(reco_valid_utf8("\xed\xa0\x80", 3)); /* a surrogate */
+}
+
 static void timestamps(void **state)
 {
     (void)state;
@@ -266,7 +278,7 @@ static void weights(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(tenants_and_ids),     cmocka_unit_test(timestamps),
+        cmocka_unit_test(tenants_and_ids),     cmocka_unit_test(timestamps), cmocka_unit_test(utf8_text),
         cmocka_unit_test(events_are_normalised), cmocka_unit_test(events_errors_name_the_field),
         cmocka_unit_test(items),               cmocka_unit_test(weights),
         cmocka_unit_test(custom_types_and_optional_fields), cmocka_unit_test(transactions_and_users),

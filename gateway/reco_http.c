@@ -137,6 +137,16 @@ int reco_path_parse(struct evhttp_request *req, reco_path_t *path, reco_error_t 
         reco_error_set(err, 400, "invalid_query", "query string: cannot be decoded");
         return -1;
     }
+    /* Every value becomes a JSON string somewhere, and jansson refuses text that is not UTF-8:
+     * refuse it here, naming the parameter, rather than have a handler drop it silently. */
+    const struct evkeyval *kv;
+    TAILQ_FOREACH(kv, &path->query, next) {
+        if (!reco_valid_utf8(kv->key, strlen(kv->key)) || !reco_valid_utf8(kv->value, strlen(kv->value))) {
+            reco_error_set(err, 400, "invalid_query", "%s: not valid UTF-8 once percent-decoded",
+                           reco_valid_utf8(kv->key, strlen(kv->key)) ? kv->key : "a parameter name");
+            return -1;
+        }
+    }
     const char *p = raw + 1;
     while (*p) {
         size_t len = strcspn(p, "/");
@@ -151,6 +161,12 @@ int reco_path_parse(struct evhttp_request *req, reco_path_t *path, reco_error_t 
         if (!dec || strlen(dec) != dec_len) {
             free(dec);
             reco_error_set(err, 400, "invalid_path", "path: a segment cannot be decoded");
+            return -1;
+        }
+        if (!reco_valid_utf8(dec, dec_len)) {
+            free(dec);
+            reco_error_set(err, 400, "invalid_path", "path: segment %d is not valid UTF-8 once percent-decoded",
+                           path->n + 1);
             return -1;
         }
         path->seg[path->n++] = dec;
