@@ -193,6 +193,10 @@ static void classify(const reco_auth_t *a, const reco_path_t *path, const char *
 {
     memset(d, 0, sizeof *d);
     const char *area = path->n ? path->seg[0] : "";
+    if (path->n == 1 && !strcmp(area, "metrics")) { /* names tenants and their figures */
+        d->kind = KIND_ADMIN;
+        return;
+    }
     if (strcmp(area, "v1") != 0 && strcmp(area, "compat") != 0 && strcmp(area, "admin") != 0)
         return; /* KIND_PUBLIC */
     const route_t *best = NULL, *other = NULL;

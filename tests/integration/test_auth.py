@@ -216,6 +216,12 @@ class AuthTest(AuthTestBase):
         for method, template in routes:
             path = fill(template)
             what = "%s %s" % (method, template)
+            if template == "/metrics":  # tenants and their figures: the admin key, like /admin
+                kinds["admin"] += 1
+                self.assertEqual(self.cluster.http(method, path)[0], 401, what)
+                self.assertEqual(self.cluster.http(method, path, headers=bearer(self.keys[A, "write"]))[0], 403, what)
+                self.assertEqual(self.cluster.http(method, path, headers=bearer(ADMIN))[0], 200, what)
+                continue
             if not template.startswith(("/v1/", "/compat/", "/admin/")):
                 kinds["public"] += 1
                 self.assertNotIn(self.cluster.http(method, path)[0], (401, 403), what)
@@ -235,7 +241,7 @@ class AuthTest(AuthTestBase):
                 self.assertEqual(status, 403, what)
         self.assertGreaterEqual(kinds["read"], 15, kinds)
         self.assertGreaterEqual(kinds["write"], 40, kinds)
-        self.assertEqual(kinds["admin"], 8, kinds)
+        self.assertEqual(kinds["admin"], 9, kinds)  # the admin API's 8 routes and /metrics
         self.assertEqual(self.tenant_keys(A), before)
         # a /compat path no route matches is a 404 before any key is looked at
         self.assertError(self.cluster.http("POST", "/compat/gravity/%s/noSuchMethod/x" % A), 404)
