@@ -24,12 +24,10 @@ static void hashed_part(const char *key, size_t len, size_t *start, size_t *n)
     *start = 0;
     *n = len;
     const char *open = memchr(key, '{', len);
-    if (!open)
-        return;
+    if (!open) return;
     size_t from = (size_t)(open - key) + 1;
     const char *close = memchr(key + from, '}', len - from);
-    if (!close || close == key + from)
-        return;
+    if (!close || close == key + from) return;
     *start = from;
     *n = (size_t)(close - (key + from));
 }
@@ -49,8 +47,7 @@ static int is(const char *arg, size_t len, const char *name)
 static int is_any_of(const char *arg, size_t len, const char *const *names)
 {
     for (; *names; names++)
-        if (is(arg, len, *names))
-            return 1;
+        if (is(arg, len, *names)) return 1;
     return 0;
 }
 
@@ -59,15 +56,12 @@ static int pattern_is_tagged(const char *pattern, size_t len)
 {
     size_t start, n;
     hashed_part(pattern, len, &start, &n);
-    if (n == len)
-        return 0;
+    if (n == len) return 0;
     for (size_t i = start; i < start + n; i++)
-        if (strchr("*?[]\\", pattern[i]))
-            return 0;
+        if (strchr("*?[]\\", pattern[i])) return 0;
     /* the '{' itself must not follow a glob that could swallow it */
     for (size_t i = 0; i + 1 < start; i++)
-        if (strchr("*?[\\", pattern[i]))
-            return 0;
+        if (strchr("*?[\\", pattern[i])) return 0;
     return 1;
 }
 
@@ -75,8 +69,7 @@ static int numeric_keys(const char *arg, size_t len)
 {
     long n = 0;
     for (size_t i = 0; i < len && i < 9; i++) {
-        if (arg[i] < '0' || arg[i] > '9')
-            return 0;
+        if (arg[i] < '0' || arg[i] > '9') return 0;
         n = n * 10 + (arg[i] - '0');
     }
     return len == 0 || len > 9 ? 0 : (int)n;
@@ -85,32 +78,28 @@ static int numeric_keys(const char *arg, size_t len)
 reco_route_t reco_slot_route(int argc, const char *const *argv, const size_t *lens, int *key_index)
 {
     static const char *const keyless[] = {
-        "PING",    "ECHO",     "TIME",    "INFO",      "CLIENT",   "CONFIG", "DBSIZE",  "DEBUG",    "CLUSTER",
-        "COMMAND", "HELLO",    "AUTH",    "SELECT",    "WAIT",     "ROLE",   "SLOWLOG", "LATENCY",  "FUNCTION",
-        "KEYS",    "RANDOMKEY", "SAVE",   "BGSAVE",    "LASTSAVE", "QUIT",   "ASKING",  "READONLY", "READWRITE",
-        "PUBLISH", "SUBSCRIBE", "PUBSUB", "MONITOR",   "ACL",      "MODULE", "RESET",   "SHUTDOWN", "LOLWUT",
-        "UNWATCH", NULL};
+        "PING",      "ECHO",     "TIME",    "INFO",     "CLIENT",   "CONFIG",    "DBSIZE",
+        "DEBUG",     "CLUSTER",  "COMMAND", "HELLO",    "AUTH",     "SELECT",    "WAIT",
+        "ROLE",      "SLOWLOG",  "LATENCY", "FUNCTION", "KEYS",     "RANDOMKEY", "SAVE",
+        "BGSAVE",    "LASTSAVE", "QUIT",    "ASKING",   "READONLY", "READWRITE", "PUBLISH",
+        "SUBSCRIBE", "PUBSUB",   "MONITOR", "ACL",      "MODULE",   "RESET",     "SHUTDOWN",
+        "LOLWUT",    "UNWATCH",  NULL};
     static const char *const subcommand_key[] = {"XINFO", "XGROUP", "OBJECT", "MEMORY", NULL};
     *key_index = -1;
-    if (argc < 1)
-        return RECO_ROUTE_ANY;
+    if (argc < 1) return RECO_ROUTE_ANY;
     const char *cmd = argv[0];
     size_t n = lens[0];
-    if (is(cmd, n, "MULTI"))
-        return RECO_ROUTE_MULTI;
-    if (is(cmd, n, "EXEC") || is(cmd, n, "DISCARD"))
-        return RECO_ROUTE_EXEC;
-    if (is(cmd, n, "FLUSHALL") || is(cmd, n, "FLUSHDB"))
-        return RECO_ROUTE_EVERY;
+    if (is(cmd, n, "MULTI")) return RECO_ROUTE_MULTI;
+    if (is(cmd, n, "EXEC") || is(cmd, n, "DISCARD")) return RECO_ROUTE_EXEC;
+    if (is(cmd, n, "FLUSHALL") || is(cmd, n, "FLUSHDB")) return RECO_ROUTE_EVERY;
     if (is(cmd, n, "SCRIPT"))
-        return argc > 1 && (is(argv[1], lens[1], "LOAD") || is(argv[1], lens[1], "FLUSH")) ? RECO_ROUTE_EVERY
-                                                                                         : RECO_ROUTE_ANY;
-    if (is_any_of(cmd, n, keyless))
-        return RECO_ROUTE_ANY;
-    if (is(cmd, n, "EVAL") || is(cmd, n, "EVALSHA") || is(cmd, n, "EVAL_RO") || is(cmd, n, "EVALSHA_RO") ||
-        is(cmd, n, "FCALL") || is(cmd, n, "FCALL_RO")) {
-        if (argc < 4 || numeric_keys(argv[2], lens[2]) < 1)
-            return RECO_ROUTE_ANY;
+        return argc > 1 && (is(argv[1], lens[1], "LOAD") || is(argv[1], lens[1], "FLUSH"))
+                   ? RECO_ROUTE_EVERY
+                   : RECO_ROUTE_ANY;
+    if (is_any_of(cmd, n, keyless)) return RECO_ROUTE_ANY;
+    if (is(cmd, n, "EVAL") || is(cmd, n, "EVALSHA") || is(cmd, n, "EVAL_RO") ||
+        is(cmd, n, "EVALSHA_RO") || is(cmd, n, "FCALL") || is(cmd, n, "FCALL_RO")) {
+        if (argc < 4 || numeric_keys(argv[2], lens[2]) < 1) return RECO_ROUTE_ANY;
         *key_index = 3;
         return RECO_ROUTE_KEY;
     }
@@ -131,13 +120,11 @@ reco_route_t reco_slot_route(int argc, const char *const *argv, const size_t *le
         return RECO_ROUTE_ANY;
     }
     if (is_any_of(cmd, n, subcommand_key)) {
-        if (argc < 3)
-            return RECO_ROUTE_ANY;
+        if (argc < 3) return RECO_ROUTE_ANY;
         *key_index = 2;
         return RECO_ROUTE_KEY;
     }
-    if (argc < 2)
-        return RECO_ROUTE_ANY;
+    if (argc < 2) return RECO_ROUTE_ANY;
     *key_index = 1;
     return RECO_ROUTE_KEY;
 }

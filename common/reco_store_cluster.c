@@ -41,20 +41,16 @@ static int parse_args(const char *cmd, size_t len, const char **argv, size_t *le
 {
     const char *end = cmd + len;
     char *next;
-    if (len < 4 || cmd[0] != '*')
-        return -1;
+    if (len < 4 || cmd[0] != '*') return -1;
     long n = strtol(cmd + 1, &next, 10);
     const char *p = next + 2;
-    if (n < 1 || p > end)
-        return -1;
+    if (n < 1 || p > end) return -1;
     int argc = 0;
     for (long i = 0; i < n && argc < max; i++) {
-        if (p >= end || *p != '$')
-            return -1;
+        if (p >= end || *p != '$') return -1;
         long l = strtol(p + 1, &next, 10);
         p = next + 2;
-        if (l < 0 || p > end || (size_t)(end - p) < (size_t)l + 2)
-            return -1;
+        if (l < 0 || p > end || (size_t)(end - p) < (size_t)l + 2) return -1;
         argv[argc] = p;
         lens[argc++] = (size_t)l;
         p += l + 2;
@@ -67,13 +63,10 @@ static int parse_args(const char *cmd, size_t len, const char **argv, size_t *le
 static int node_find(reco_store_t *st, const char *host, int port, int add)
 {
     for (size_t i = 0; i < st->n_nodes; i++)
-        if (st->nodes[i].port == port && strcmp(st->nodes[i].host, host) == 0)
-            return (int)i;
-    if (!add || st->n_nodes >= 1000)
-        return -1;
+        if (st->nodes[i].port == port && strcmp(st->nodes[i].host, host) == 0) return (int)i;
+    if (!add || st->n_nodes >= 1000) return -1;
     reco_store_node_t *grown = realloc(st->nodes, (st->n_nodes + 1) * sizeof *grown);
-    if (!grown)
-        return -1;
+    if (!grown) return -1;
     st->nodes = grown;
     reco_store_node_t *n = &st->nodes[st->n_nodes];
     memset(n, 0, sizeof *n);
@@ -85,23 +78,22 @@ static int node_find(reco_store_t *st, const char *host, int port, int add)
 /* Applies one CLUSTER SLOTS reply (asked of host). 0, or -1 if it is not one. */
 static int map_apply(reco_store_t *st, const redisReply *r, const char *host)
 {
-    if (r->type != REDIS_REPLY_ARRAY)
-        return -1;
+    if (r->type != REDIS_REPLY_ARRAY) return -1;
     short *slots = st->slots;
     for (int s = 0; s < RECO_SLOT_COUNT; s++)
         slots[s] = -1;
     for (size_t i = 0; i < r->elements; i++) {
         const redisReply *range = r->element[i];
-        if (range->type != REDIS_REPLY_ARRAY || range->elements < 3 || range->element[2]->type != REDIS_REPLY_ARRAY ||
-            range->element[2]->elements < 2 || range->element[2]->element[0]->type != REDIS_REPLY_STRING)
+        if (range->type != REDIS_REPLY_ARRAY || range->elements < 3 ||
+            range->element[2]->type != REDIS_REPLY_ARRAY || range->element[2]->elements < 2 ||
+            range->element[2]->element[0]->type != REDIS_REPLY_STRING)
             continue;
         const redisReply *master = range->element[2];
         long long from = range->element[0]->integer, to = range->element[1]->integer;
         int node = node_find(st, master->element[0]->len ? master->element[0]->str : host,
                              (int)master->element[1]->integer, 1);
         for (long long s = from; node >= 0 && s <= to && s < RECO_SLOT_COUNT; s++)
-            if (s >= 0)
-                slots[s] = (short)node;
+            if (s >= 0) slots[s] = (short)node;
     }
     st->map_stale = 0;
     return 0;
@@ -114,8 +106,7 @@ static int refresh_from(reco_store_t *st, const char *host, int port)
     redisContext *c = redisConnectWithTimeout(asked, port, st->timeout);
     if (!c || c->err) {
         reco_store_set_error(st, "redis %s:%d: %s", asked, port, c ? c->errstr : "out of memory");
-        if (c)
-            redisFree(c);
+        if (c) redisFree(c);
         return -1;
     }
     redisSetTimeout(c, st->timeout);
@@ -123,9 +114,10 @@ static int refresh_from(reco_store_t *st, const char *host, int port)
     int rc = r ? map_apply(st, r, asked) : -1;
     if (rc != 0)
         reco_store_set_error(st, "redis %s:%d: CLUSTER SLOTS: %s", asked, port,
-                             !r ? c->errstr : r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-    if (r)
-        freeReplyObject(r);
+                             !r                             ? c->errstr
+                             : r->type == REDIS_REPLY_ERROR ? r->str
+                                                            : "unexpected reply");
+    if (r) freeReplyObject(r);
     redisFree(c);
     return rc;
 }
@@ -134,15 +126,13 @@ static int refresh_from(reco_store_t *st, const char *host, int port)
 static int refresh_map(reco_store_t *st)
 {
     for (size_t i = 0; i < st->n_nodes; i++)
-        if (refresh_from(st, st->nodes[i].host, st->nodes[i].port) == 0)
-            return 0;
+        if (refresh_from(st, st->nodes[i].host, st->nodes[i].port) == 0) return 0;
     return refresh_from(st, st->host, st->port);
 }
 
 static int route_node(reco_store_t *st, int slot)
 {
-    if ((st->map_stale || st->slots[slot] < 0) && refresh_map(st) != 0)
-        return -1;
+    if ((st->map_stale || st->slots[slot] < 0) && refresh_map(st) != 0) return -1;
     if (st->slots[slot] < 0)
         reco_store_set_error(st, "redis %s: no master serves slot %d", st->address, slot);
     return st->slots[slot];
@@ -151,14 +141,11 @@ static int route_node(reco_store_t *st, int slot)
 /* A node for a keyless command: one already connected, else the master of slot 0's range. */
 static int any_node(reco_store_t *st)
 {
-    if (st->map_stale && refresh_map(st) != 0)
-        return -1;
+    if (st->map_stale && refresh_map(st) != 0) return -1;
     for (size_t i = 0; i < st->n_nodes; i++)
-        if (st->nodes[i].ctx)
-            return (int)i;
+        if (st->nodes[i].ctx) return (int)i;
     for (int s = 0; s < RECO_SLOT_COUNT; s++)
-        if (st->slots[s] >= 0)
-            return st->slots[s];
+        if (st->slots[s] >= 0) return st->slots[s];
     reco_store_set_error(st, "redis %s: the cluster serves no slot", st->address);
     return -1;
 }
@@ -166,14 +153,11 @@ static int any_node(reco_store_t *st)
 static void remember_script(reco_store_t *st, const char *body, size_t len)
 {
     for (size_t i = 0; i < st->n_scripts; i++)
-        if (st->script_lens[i] == len && memcmp(st->scripts[i], body, len) == 0)
-            return;
+        if (st->script_lens[i] == len && memcmp(st->scripts[i], body, len) == 0) return;
     char **scripts = realloc(st->scripts, (st->n_scripts + 1) * sizeof *scripts);
-    if (scripts)
-        st->scripts = scripts;
+    if (scripts) st->scripts = scripts;
     size_t *lens = realloc(st->script_lens, (st->n_scripts + 1) * sizeof *lens);
-    if (lens)
-        st->script_lens = lens;
+    if (lens) st->script_lens = lens;
     char *copy = malloc(len + 1);
     if (!scripts || !lens || !copy) {
         free(copy);
@@ -188,13 +172,12 @@ static void remember_script(reco_store_t *st, const char *body, size_t len)
 static redisContext *node_ctx(reco_store_t *st, int i)
 {
     reco_store_node_t *n = &st->nodes[i];
-    if (n->ctx)
-        return n->ctx;
+    if (n->ctx) return n->ctx;
     redisContext *c = redisConnectWithTimeout(n->host, n->port, st->timeout);
     if (!c || c->err) {
-        reco_store_set_error(st, "redis %s:%d: %s", n->host, n->port, c ? c->errstr : "out of memory");
-        if (c)
-            redisFree(c);
+        reco_store_set_error(st, "redis %s:%d: %s", n->host, n->port,
+                             c ? c->errstr : "out of memory");
+        if (c) redisFree(c);
         st->map_stale = 1;
         return NULL;
     }
@@ -203,8 +186,7 @@ static redisContext *node_ctx(reco_store_t *st, int i)
     for (size_t s = 0; s < st->n_scripts; s++) {
         redisReply *r = redisCommand(c, "SCRIPT LOAD %b", st->scripts[s], st->script_lens[s]);
         int ok = r && r->type == REDIS_REPLY_STRING;
-        if (r)
-            freeReplyObject(r);
+        if (r) freeReplyObject(r);
         if (!ok) {
             reco_store_set_error(st, "redis %s:%d: SCRIPT LOAD failed", n->host, n->port);
             redisFree(c);
@@ -221,8 +203,7 @@ static void queue_reset(reco_store_t *st)
 {
     for (size_t i = 0; i < st->q_len; i++) {
         free(st->queue[i].cmd);
-        if (st->queue[i].reply)
-            freeReplyObject(st->queue[i].reply);
+        if (st->queue[i].reply) freeReplyObject(st->queue[i].reply);
     }
     st->q_head = st->q_len = 0;
     st->tx_open = 0;
@@ -267,8 +248,7 @@ static int fifo_push(reco_store_node_t *n, size_t idx)
     if (n->fifo_len == n->fifo_cap) {
         size_t cap = n->fifo_cap ? 2 * n->fifo_cap : 64;
         size_t *f = realloc(n->fifo, cap * sizeof *f);
-        if (!f)
-            return -1;
+        if (!f) return -1;
         n->fifo = f;
         n->fifo_cap = cap;
     }
@@ -284,7 +264,8 @@ static int send_entry(reco_store_t *st, size_t idx)
     if (!c || redisAppendFormattedCommand(c, e->cmd, e->len) != REDIS_OK ||
         fifo_push(&st->nodes[e->node], idx) != 0) {
         if (c)
-            reco_store_set_error(st, "redis %s:%d: %s", st->nodes[e->node].host, st->nodes[e->node].port,
+            reco_store_set_error(st, "redis %s:%d: %s", st->nodes[e->node].host,
+                                 st->nodes[e->node].port,
                                  c->errstr[0] ? c->errstr : "append failed");
         fail_all(st);
         return -1;
@@ -317,13 +298,13 @@ static int read_one(reco_store_t *st, int node)
 static redisReply *reply_of(reco_store_t *st, size_t idx)
 {
     if (!st->queue[idx].sent) {
-        reco_store_set_error(st, "redis %s: a reply was read before its command could be routed", st->address);
+        reco_store_set_error(st, "redis %s: a reply was read before its command could be routed",
+                             st->address);
         fail_all(st);
         return NULL;
     }
     while (!st->queue[idx].reply)
-        if (read_one(st, st->queue[idx].node) != 0)
-            return NULL;
+        if (read_one(st, st->queue[idx].node) != 0) return NULL;
     redisReply *r = st->queue[idx].reply;
     st->queue[idx].reply = NULL;
     return r;
@@ -333,7 +314,8 @@ static redisReply *reply_of(reco_store_t *st, size_t idx)
 
 static int is_redirect(const redisReply *r)
 {
-    return r && r->type == REDIS_REPLY_ERROR && (strncmp(r->str, "MOVED ", 6) == 0 || strncmp(r->str, "ASK ", 4) == 0);
+    return r && r->type == REDIS_REPLY_ERROR &&
+           (strncmp(r->str, "MOVED ", 6) == 0 || strncmp(r->str, "ASK ", 4) == 0);
 }
 
 /* "MOVED <slot> <host>:<port>" or "ASK ...": the node named (added if new), after a map refresh
@@ -345,7 +327,8 @@ static int redirect_target(reco_store_t *st, const char *text, int *ask)
     long slot = strtol(text + (*ask ? 4 : 6), &next, 10);
     const char *addr = next + (*next == ' ');
     const char *colon = strrchr(addr, ':');
-    if (slot < 0 || slot >= RECO_SLOT_COUNT || !colon || colon == addr || (size_t)(colon - addr) >= 256)
+    if (slot < 0 || slot >= RECO_SLOT_COUNT || !colon || colon == addr ||
+        (size_t)(colon - addr) >= 256)
         return -1;
     char host[256];
     snprintf(host, sizeof host, "%.*s", (int)(colon - addr), addr);
@@ -353,7 +336,8 @@ static int redirect_target(reco_store_t *st, const char *text, int *ask)
     if (node >= 0 && *ask)
         reco_debug("redis: slot %ld is moving to %s:%d (ASK)", slot, host, st->nodes[node].port);
     if (node >= 0 && !*ask) {
-        reco_info("redis: slot %ld moved to %s:%d; reading the slot map again", slot, host, st->nodes[node].port);
+        reco_info("redis: slot %ld moved to %s:%d; reading the slot map again", slot, host,
+                  st->nodes[node].port);
         refresh_map(st);
         st->slots[slot] = (short)node; /* the node's word wins over a map not yet updated */
     }
@@ -370,11 +354,11 @@ static int resend(reco_store_t *st, int node, int ask, const size_t *idx, size_t
         return -1;
     }
     while (st->nodes[node].fifo_head < st->nodes[node].fifo_len)
-        if (read_one(st, node) != 0)
-            return -1;
+        if (read_one(st, node) != 0) return -1;
     int ok = !ask || redisAppendCommand(c, "ASKING") == REDIS_OK;
     for (size_t i = 0; ok && i < n; i++)
-        ok = redisAppendFormattedCommand(c, st->queue[idx[i]].cmd, st->queue[idx[i]].len) == REDIS_OK;
+        ok = redisAppendFormattedCommand(c, st->queue[idx[i]].cmd, st->queue[idx[i]].len) ==
+             REDIS_OK;
     for (size_t i = 0; ok && i < n + (size_t)(ask != 0); i++) {
         void *r = NULL;
         ok = redisGetReply(c, &r) == REDIS_OK && r;
@@ -382,8 +366,7 @@ static int resend(reco_store_t *st, int node, int ask, const size_t *idx, size_t
             freeReplyObject(r);
         } else if (ok) {
             reco_store_entry_t *e = &st->queue[idx[i - (size_t)(ask != 0)]];
-            if (e->reply)
-                freeReplyObject(e->reply);
+            if (e->reply) freeReplyObject(e->reply);
             e->reply = r;
         }
     }
@@ -414,15 +397,13 @@ static redisReply *follow(reco_store_t *st, size_t idx, redisReply *r)
             waits++;
         } else if (is_redirect(r)) {
             node = redirect_target(st, r->str, &ask);
-            if (node < 0)
-                break;
+            if (node < 0) break;
             hops++;
         } else {
             break;
         }
         freeReplyObject(r);
-        if (resend(st, node, ask, &idx, 1) != 0)
-            return NULL;
+        if (resend(st, node, ask, &idx, 1) != 0) return NULL;
         r = st->queue[idx].reply;
         st->queue[idx].reply = NULL;
     }
@@ -434,23 +415,20 @@ static redisReply *follow(reco_store_t *st, size_t idx, redisReply *r)
 static int read_tx(reco_store_t *st, size_t multi)
 {
     size_t exec = st->queue[multi].partner;
-    if (!exec)
-        return 0;
+    if (!exec) return 0;
     for (size_t i = multi; i <= exec; i++)
-        if (st->queue[i].kind != ENTRY_TX_OUT && st->queue[i].kind != ENTRY_TX_DROPPED && !st->queue[i].reply)
+        if (st->queue[i].kind != ENTRY_TX_OUT && st->queue[i].kind != ENTRY_TX_DROPPED &&
+            !st->queue[i].reply)
             while (!st->queue[i].reply)
-                if (read_one(st, st->queue[i].node) != 0)
-                    return -1;
+                if (read_one(st, st->queue[i].node) != 0) return -1;
     for (int hop = 0; hop < REDIRECTS_MAX; hop++) {
         const redisReply *moved = NULL;
         for (size_t i = multi + 1; !moved && i < exec; i++)
             if (st->queue[i].kind == ENTRY_TX_IN && is_redirect(st->queue[i].reply))
                 moved = st->queue[i].reply;
-        if (!moved)
-            return 0;
+        if (!moved) return 0;
         int ask, node = redirect_target(st, moved->str, &ask);
-        if (node < 0)
-            return 0;
+        if (node < 0) return 0;
         size_t n = 0, *idx = malloc((exec - multi + 1) * sizeof *idx);
         if (!idx) {
             reco_store_set_error(st, "redis %s: out of memory", st->address);
@@ -462,8 +440,7 @@ static int read_tx(reco_store_t *st, size_t multi)
                 idx[n++] = i;
         int rc = resend(st, node, ask, idx, n);
         free(idx);
-        if (rc != 0)
-            return -1;
+        if (rc != 0) return -1;
     }
     return 0;
 }
@@ -474,20 +451,19 @@ static redisReply *exec_reply(reco_store_t *st, size_t exec)
 {
     size_t multi = st->queue[exec].partner;
     redisReply *r = reply_of(st, exec);
-    if (!r)
-        return NULL;
+    if (!r) return NULL;
     size_t outs = 0;
     for (size_t i = multi + 1; i < exec; i++)
         outs += st->queue[i].kind == ENTRY_TX_OUT;
-    if (outs == 0)
-        return r;
-    redisReply **elements = calloc(outs + (r->type == REDIS_REPLY_ARRAY ? r->elements : 0), sizeof *elements);
+    if (outs == 0) return r;
+    redisReply **elements =
+        calloc(outs + (r->type == REDIS_REPLY_ARRAY ? r->elements : 0), sizeof *elements);
     size_t k = 0, inside = 0;
     for (size_t i = multi + 1; i < exec; i++) {
-        if (st->queue[i].kind == ENTRY_TX_IN && r->type == REDIS_REPLY_ARRAY && inside < r->elements && elements)
+        if (st->queue[i].kind == ENTRY_TX_IN && r->type == REDIS_REPLY_ARRAY &&
+            inside < r->elements && elements)
             elements[k++] = r->element[inside++];
-        if (st->queue[i].kind != ENTRY_TX_OUT)
-            continue;
+        if (st->queue[i].kind != ENTRY_TX_OUT) continue;
         redisReply *out = reply_of(st, i);
         out = out ? follow(st, i, out) : NULL;
         if (!out) {
@@ -525,8 +501,7 @@ static int append_in_tx(reco_store_t *st, char *cmd, size_t len, int slot)
         int node = slot >= 0 ? route_node(st, slot) : any_node(st);
         if (node < 0 || start_tx_on(st, node) != 0) {
             free(cmd);
-            if (node < 0)
-                fail_all(st);
+            if (node < 0) fail_all(st);
             return -1;
         }
         st->tx_slot = slot;
@@ -537,13 +512,13 @@ static int append_in_tx(reco_store_t *st, char *cmd, size_t len, int slot)
         fail_all(st);
         return -1;
     }
-    if (slot >= 0 && st->tx_slot < 0 && node == st->tx_node)
-        st->tx_slot = slot;
+    if (slot >= 0 && st->tx_slot < 0 && node == st->tx_node) st->tx_slot = slot;
     if (slot < 0 || slot == st->tx_slot) {
         int idx = push_entry(st, cmd, len, ENTRY_TX_IN, st->tx_node);
         return idx < 0 ? (fail_all(st), -1) : send_entry(st, (size_t)idx);
     }
-    return push_entry(st, cmd, len, ENTRY_TX_OUT, node) < 0 ? (fail_all(st), -1) : 0; /* sent after EXEC */
+    return push_entry(st, cmd, len, ENTRY_TX_OUT, node) < 0 ? (fail_all(st), -1)
+                                                            : 0; /* sent after EXEC */
 }
 
 static int close_tx(reco_store_t *st, char *cmd, size_t len, int discard)
@@ -552,8 +527,7 @@ static int close_tx(reco_store_t *st, char *cmd, size_t len, int discard)
         int node = any_node(st);
         if (node < 0 || start_tx_on(st, node) != 0) {
             free(cmd);
-            if (node < 0)
-                fail_all(st);
+            if (node < 0) fail_all(st);
             return -1;
         }
     }
@@ -565,11 +539,9 @@ static int close_tx(reco_store_t *st, char *cmd, size_t len, int discard)
     st->queue[idx].partner = st->tx_multi;
     st->queue[st->tx_multi].partner = (size_t)idx;
     st->tx_open = 0;
-    if (send_entry(st, (size_t)idx) != 0)
-        return -1;
+    if (send_entry(st, (size_t)idx) != 0) return -1;
     for (size_t i = st->tx_multi + 1; i < (size_t)idx; i++) {
-        if (st->queue[i].kind != ENTRY_TX_OUT)
-            continue;
+        if (st->queue[i].kind != ENTRY_TX_OUT) continue;
         if (discard)
             st->queue[i].kind = ENTRY_TX_DROPPED;
         else if (send_entry(st, i) != 0)
@@ -592,8 +564,7 @@ void reco_store_cluster_destroy(reco_store_t *st)
 {
     queue_reset(st);
     for (size_t i = 0; i < st->n_nodes; i++) {
-        if (st->nodes[i].ctx)
-            redisFree(st->nodes[i].ctx);
+        if (st->nodes[i].ctx) redisFree(st->nodes[i].ctx);
         free(st->nodes[i].fifo);
     }
     for (size_t i = 0; i < st->n_scripts; i++)
@@ -617,7 +588,8 @@ int reco_store_cluster_append(reco_store_t *st, char *cmd, size_t len)
     }
     reco_route_t route = reco_slot_route(argc, (const char *const *)argv, lens, &key);
     int slot = route == RECO_ROUTE_KEY ? reco_slot_of(argv[key], lens[key]) : -1;
-    if (route == RECO_ROUTE_EVERY && argc > 2 && lens[1] == 4 && strncasecmp(argv[1], "LOAD", 4) == 0)
+    if (route == RECO_ROUTE_EVERY && argc > 2 && lens[1] == 4 &&
+        strncasecmp(argv[1], "LOAD", 4) == 0)
         remember_script(st, argv[2], lens[2]);
     if (route == RECO_ROUTE_MULTI && !st->tx_open) {
         int idx = push_entry(st, cmd, len, ENTRY_TX_MULTI, -1);
@@ -632,8 +604,7 @@ int reco_store_cluster_append(reco_store_t *st, char *cmd, size_t len)
     }
     if (route == RECO_ROUTE_EXEC && st->tx_open)
         return close_tx(st, cmd, len, lens[0] == 7); /* DISCARD */
-    if (st->tx_open)
-        return append_in_tx(st, cmd, len, slot);
+    if (st->tx_open) return append_in_tx(st, cmd, len, slot);
     int node = slot >= 0 ? route_node(st, slot) : any_node(st);
     int idx = node < 0 ? (free(cmd), -1) : push_entry(st, cmd, len, ENTRY_PLAIN, node);
     if (idx < 0) {
@@ -650,8 +621,7 @@ static redisReply *queued_reply(void)
     void *r = NULL;
     if (reader && redisReaderFeed(reader, "+QUEUED\r\n", 9) == REDIS_OK)
         redisReaderGetReply(reader, &r);
-    if (reader)
-        redisReaderFree(reader);
+    if (reader) redisReaderFree(reader);
     return r;
 }
 
@@ -685,14 +655,12 @@ int reco_store_cluster_read(reco_store_t *st, redisReply **reply)
         r = reply_of(st, idx);
         r = r ? follow(st, idx, r) : NULL;
     }
-    if (!r)
-        return -1;
+    if (!r) return -1;
     if (st->queue[idx].kind == ENTRY_PLAIN) { /* a transaction's may still be sent again */
         free(st->queue[idx].cmd);
         st->queue[idx].cmd = NULL;
     }
-    if (++st->q_head == st->q_len && !st->tx_open)
-        queue_reset(st);
+    if (++st->q_head == st->q_len && !st->tx_open) queue_reset(st);
     *reply = r;
     return 0;
 }
@@ -711,16 +679,15 @@ static redisReply *every_master(reco_store_t *st, char *cmd, size_t len)
         for (int s = 0; s < RECO_SLOT_COUNT && !master; s++)
             master = st->slots[s] == (short)i;
         redisContext *c = master ? node_ctx(st, (int)i) : NULL;
-        if (!master)
-            continue;
+        if (!master) continue;
         void *r = NULL;
-        if (!c || redisAppendFormattedCommand(c, cmd, len) != REDIS_OK || redisGetReply(c, &r) != REDIS_OK || !r) {
+        if (!c || redisAppendFormattedCommand(c, cmd, len) != REDIS_OK ||
+            redisGetReply(c, &r) != REDIS_OK || !r) {
             if (c)
                 reco_store_set_error(st, "redis %s:%d: %s", st->nodes[i].host, st->nodes[i].port,
                                      c->errstr[0] ? c->errstr : "connection lost");
             fail_all(st);
-            if (result)
-                freeReplyObject(result);
+            if (result) freeReplyObject(result);
             free(cmd);
             return NULL;
         }
@@ -728,13 +695,11 @@ static redisReply *every_master(reco_store_t *st, char *cmd, size_t len)
             freeReplyObject(r);
             continue;
         }
-        if (result)
-            freeReplyObject(result);
+        if (result) freeReplyObject(result);
         result = r;
     }
     free(cmd);
-    if (!result)
-        reco_store_set_error(st, "redis %s: the cluster has no master", st->address);
+    if (!result) reco_store_set_error(st, "redis %s: the cluster has no master", st->address);
     return result;
 }
 
@@ -743,7 +708,8 @@ redisReply *reco_store_cluster_command(reco_store_t *st, char *cmd, size_t len)
     const char *argv[ARGS_MAX];
     size_t lens[ARGS_MAX];
     int argc = parse_args(cmd, len, argv, lens, ARGS_MAX), key;
-    if (argc > 0 && st->q_len == 0 && reco_slot_route(argc, (const char *const *)argv, lens, &key) == RECO_ROUTE_EVERY) {
+    if (argc > 0 && st->q_len == 0 &&
+        reco_slot_route(argc, (const char *const *)argv, lens, &key) == RECO_ROUTE_EVERY) {
         if (argc > 2 && lens[1] == 4 && strncasecmp(argv[1], "LOAD", 4) == 0)
             remember_script(st, argv[2], lens[2]);
         return every_master(st, cmd, len);

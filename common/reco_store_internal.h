@@ -1,5 +1,6 @@
 /* reco_store_internal — the store's state, shared by reco_store.c (plain Redis, and the public
- * calls) and reco_store_cluster.c (Redis Cluster routing). Nothing outside these two includes it. */
+ * calls) and reco_store_cluster.c (Redis Cluster routing). Nothing outside these two includes it.
+ */
 #ifndef RECO_STORE_INTERNAL_H
 #define RECO_STORE_INTERNAL_H
 
@@ -22,13 +23,13 @@ typedef struct {
 
 /* One appended command of a cluster pipeline, in append order. */
 typedef struct {
-    int node;           /* where it was (or will be) sent; -1: a MULTI waiting for its first key */
-    int kind;           /* ENTRY_* in reco_store_cluster.c */
-    int sent;           /* written to node's connection */
-    char *cmd;          /* its RESP bytes, kept for a redirect */
+    int node;  /* where it was (or will be) sent; -1: a MULTI waiting for its first key */
+    int kind;  /* ENTRY_* in reco_store_cluster.c */
+    int sent;  /* written to node's connection */
+    char *cmd; /* its RESP bytes, kept for a redirect */
     size_t len;
-    redisReply *reply;  /* read before its turn, or NULL */
-    size_t partner;     /* TX_MULTI: its EXEC (0 while open); TX_EXEC: its MULTI */
+    redisReply *reply; /* read before its turn, or NULL */
+    size_t partner;    /* TX_MULTI: its EXEC (0 while open); TX_EXEC: its MULTI */
 } reco_store_entry_t;
 
 struct reco_store {

@@ -41,7 +41,7 @@ static void test_hash_tags(void **state)
     assert_int_equal(slot("reco:{acme}:events"), 11304);
     assert_int_equal(slot("reco:{acme}:events"), slot("acme"));
     assert_int_equal(slot("foo{bar}{zap}"), slot("bar"));
-    assert_int_equal(slot("foo{}{bar}"), 8363);   /* empty tag: the whole key */
+    assert_int_equal(slot("foo{}{bar}"), 8363);    /* empty tag: the whole key */
     assert_int_equal(slot("foo{{bar}}zap"), 4015); /* tag is "{bar" */
     assert_int_equal(slot("reco:{}:x"), 139);
     assert_int_equal(slot("{"), 4092);
@@ -69,14 +69,17 @@ static void test_routes(void **state)
     int k;
     assert_int_equal(route(&k, 3, "HGET", "reco:{t}:item:1", "a"), RECO_ROUTE_KEY);
     assert_int_equal(k, 1);
-    assert_int_equal(route(&k, 5, "EVALSHA", "abc", "2", "reco:{t}:events", "reco:{t}:ids"), RECO_ROUTE_KEY);
+    assert_int_equal(route(&k, 5, "EVALSHA", "abc", "2", "reco:{t}:events", "reco:{t}:ids"),
+                     RECO_ROUTE_KEY);
     assert_int_equal(k, 3);
     assert_int_equal(route(&k, 4, "eval", "return 1", "0", "x"), RECO_ROUTE_ANY);
-    assert_int_equal(route(&k, 6, "XREAD", "COUNT", "2", "STREAMS", "reco:{t}:events", "0"), RECO_ROUTE_KEY);
+    assert_int_equal(route(&k, 6, "XREAD", "COUNT", "2", "STREAMS", "reco:{t}:events", "0"),
+                     RECO_ROUTE_KEY);
     assert_int_equal(k, 4);
     assert_int_equal(route(&k, 3, "XINFO", "STREAM", "reco:{t}:events"), RECO_ROUTE_KEY);
     assert_int_equal(k, 2);
-    assert_int_equal(route(&k, 6, "SCAN", "0", "MATCH", "reco:{t}:*", "COUNT", "100"), RECO_ROUTE_KEY);
+    assert_int_equal(route(&k, 6, "SCAN", "0", "MATCH", "reco:{t}:*", "COUNT", "100"),
+                     RECO_ROUTE_KEY);
     assert_int_equal(k, 3);
     assert_int_equal(route(&k, 4, "SCAN", "0", "MATCH", "reco:*"), RECO_ROUTE_ANY);
     assert_int_equal(route(&k, 4, "SCAN", "0", "MATCH", "*{t}*"), RECO_ROUTE_ANY);

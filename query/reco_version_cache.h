@@ -13,6 +13,10 @@
  * connections are set up again (tried at most once a second). Entries also expire after
  * RECO_VERSION_CACHE_KEEP_MS, a bound that only matters if all of the above failed unseen.
  *
+ * Not made on a Redis Cluster (reco_query_store.c asks reco_store_is_cluster first): both
+ * connections would reach one master and hear only its invalidations, while the versions live on
+ * every master (docs/redis-cluster.md). Workers there read the versions on each request.
+ *
  * Single-threaded use only (a query worker serves one request at a time). Ownership: the cache
  * owns its connections; replies returned by reco_version_cache_mget are the caller's. */
 #ifndef RECO_VERSION_CACHE_H
