@@ -138,22 +138,27 @@ def start(cluster, resp_class, error_class, wait_until):
     """Starts the three nodes under cluster.tmp (spawned with cluster.spawn, named "redis"), joins
     them, waits for cluster_state:ok on all; returns (ports, their Procs, a ClusterResp)."""
     ports, procs = [], []
+    client = ClusterResp([], resp_class, error_class)
     for n in range(NODES):
-        port = free_cluster_port()
         data = os.path.join(cluster.tmp, "redis-%d" % n)
         os.makedirs(data, exist_ok=True)
-        procs.append(cluster.spawn("redis", [
-            "redis-server", "--port", str(port), "--bind", HOST, "--dir", data, "--cluster-enabled", "yes",
-            "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "3000", "--appendonly", "yes",
-            "--appendfsync", "always", "--save", ""]))
+        for attempt in range(3):  # a port taken meanwhile by someone else: another one
+            port = free_cluster_port()
+            p = cluster.spawn("redis", [
+                "redis-server", "--port", str(port), "--bind", HOST, "--dir", data, "--cluster-enabled", "yes",
+                "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "3000", "--appendonly", "yes",
+                "--appendfsync", "always", "--save", ""])
+
+            def up(port=port, p=p):
+                return "exited" if not p.alive() else client.node(port).call("PING") == "PONG"
+            if wait_until(up, what="cluster node %d PING" % port) is True:
+                break
+            client.conns.pop(port, None)
+        else:
+            raise RuntimeError("redis-server --cluster-enabled did not start\n" + cluster.logs())
         ports.append(port)
-    client = ClusterResp(ports, resp_class, error_class)
-    for port, p in zip(ports, procs):
-        def up(port=port, p=p):
-            if not p.alive():
-                raise RuntimeError("redis-server on %d exited" % port)
-            return client.node(port).call("PING") == "PONG"
-        wait_until(up, what="cluster node %d PING" % port)
+        procs.append(p)
+    client.ports = ports
     res = subprocess.run(["redis-cli", "--cluster", "create"] + ["%s:%d" % (HOST, p) for p in ports] +
                          ["--cluster-replicas", "0", "--cluster-yes"],
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
