@@ -30,11 +30,9 @@ int main(int argc, char **argv)
     FILE *out = NULL;
     int ok = reco_wire_encode_request(&req, &buf, &len) == 0 && (out = fopen(argv[1], "wb")) &&
              fwrite(buf, 1, len, out) == len;
-    if (out && fclose(out) != 0)
-        ok = 0;
+    if (out && fclose(out) != 0) ok = 0;
     free(buf);
     json_decref(doc);
-    if (!ok)
-        fprintf(stderr, "encode_seed: cannot encode or write %s\n", argv[1]);
+    if (!ok) fprintf(stderr, "encode_seed: cannot encode or write %s\n", argv[1]);
     return ok ? 0 : 1;
 }

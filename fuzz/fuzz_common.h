@@ -21,7 +21,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-__attribute__((format(printf, 1, 2), noreturn)) static inline void reco_fuzz_fail(const char *fmt, ...)
+__attribute__((format(printf, 1, 2), noreturn)) static inline void reco_fuzz_fail(const char *fmt,
+                                                                                  ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -38,7 +39,8 @@ static inline void reco_fuzz_quiet(void)
     reco_log_init("fuzz", RECO_LOG_ERROR);
 }
 
-/* The input as JSON (an object or array, parsed as the gateway's reco_http_read_json parses a body), or NULL. */
+/* The input as JSON (an object or array, parsed as the gateway's reco_http_read_json parses a
+ * body), or NULL. */
 static inline json_t *reco_fuzz_json(const uint8_t *data, size_t size)
 {
     json_error_t jerr;
@@ -49,8 +51,8 @@ static inline json_t *reco_fuzz_json(const uint8_t *data, size_t size)
 static inline void reco_fuzz_check_error(const reco_error_t *err, const char *what)
 {
     if (err->status < 400 || err->status > 599 || !err->code[0] || !err->message[0])
-        reco_fuzz_fail("%s failed without a proper error (status %d, code '%s', message '%s')", what,
-                       err->status, err->code, err->message);
+        reco_fuzz_fail("%s failed without a proper error (status %d, code '%s', message '%s')",
+                       what, err->status, err->code, err->message);
 }
 
 #endif

@@ -20,8 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *nul = memchr(data, 0, size);
     size_t text_len = nul ? (size_t)(nul - data) : size;
     char *text = strndup((const char *)data, text_len);
-    if (!text)
-        return 0;
+    if (!text) return 0;
     reco_filter_set_t set;
     reco_error_t err = {0};
     if (reco_filter_parse_text(text, &set, &err) != 0) {
@@ -30,8 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     free(text);
-    if (set.n > RECO_FILTER_MAX)
-        reco_fuzz_fail("%zu rules", set.n);
+    if (set.n > RECO_FILTER_MAX) reco_fuzz_fail("%zu rules", set.n);
     const char *values[RECO_FILTER_MAX] = {0};
     size_t lens[RECO_FILTER_MAX] = {0};
     const uint8_t *p = nul ? nul + 1 : data + size, *end = data + size;

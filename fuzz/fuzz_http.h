@@ -49,17 +49,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-int __wrap_reco_broker_submit(reco_broker_t *b, reco_pool_t pool, const char *tenant, const char *op,
-                              json_t *args, reco_broker_done_fn done, void *arg, reco_error_t *err);
-int __wrap_reco_broker_submit(reco_broker_t *b, reco_pool_t pool, const char *tenant, const char *op,
-                              json_t *args, reco_broker_done_fn done, void *arg, reco_error_t *err)
+int __wrap_reco_broker_submit(reco_broker_t *b, reco_pool_t pool, const char *tenant,
+                              const char *op, json_t *args, reco_broker_done_fn done, void *arg,
+                              reco_error_t *err);
+int __wrap_reco_broker_submit(reco_broker_t *b, reco_pool_t pool, const char *tenant,
+                              const char *op, json_t *args, reco_broker_done_fn done, void *arg,
+                              reco_error_t *err)
 {
     (void)b;
     (void)pool;
     (void)done;
     (void)arg;
-    if (!args)
-        args = json_object();
+    if (!args) args = json_object();
     reco_request_t req = {RECO_WIRE_VERSION, "fuzz", (char *)tenant, (char *)op, args};
     char *buf = NULL;
     size_t len = 0;
@@ -79,9 +80,12 @@ int __wrap_reco_broker_submit(reco_broker_t *b, reco_pool_t pool, const char *te
     return -1;
 }
 
-void __real_evhttp_send_reply(struct evhttp_request *req, int code, const char *reason, struct evbuffer *databuf);
-void __wrap_evhttp_send_reply(struct evhttp_request *req, int code, const char *reason, struct evbuffer *databuf);
-void __wrap_evhttp_send_reply(struct evhttp_request *req, int code, const char *reason, struct evbuffer *databuf)
+void __real_evhttp_send_reply(struct evhttp_request *req, int code, const char *reason,
+                              struct evbuffer *databuf);
+void __wrap_evhttp_send_reply(struct evhttp_request *req, int code, const char *reason,
+                              struct evbuffer *databuf);
+void __wrap_evhttp_send_reply(struct evhttp_request *req, int code, const char *reason,
+                              struct evbuffer *databuf)
 {
     fuzz_replies++;
     struct evbuffer *out = databuf ? databuf : evhttp_request_get_output_buffer(req);
@@ -96,8 +100,8 @@ void __wrap_evhttp_send_reply(struct evhttp_request *req, int code, const char *
         json_t *e = json_object_get(doc, "error");
         const char *msg = json_string_value(json_object_get(e, "message"));
         if (!json_string_value(json_object_get(e, "code")) || !msg || !msg[0])
-            reco_fuzz_fail("%s answered %d without a JSON error: %.*s", evhttp_request_get_uri(req), code,
-                           (int)len, body);
+            reco_fuzz_fail("%s answered %d without a JSON error: %.*s", evhttp_request_get_uri(req),
+                           code, (int)len, body);
         json_decref(doc);
     }
     __real_evhttp_send_reply(req, code, reason, databuf);
@@ -108,8 +112,9 @@ static enum evhttp_cmd_type fuzz_method(const char *m, size_t n)
     static const struct {
         const char *name;
         enum evhttp_cmd_type type;
-    } methods[] = {{"GET", EVHTTP_REQ_GET},         {"POST", EVHTTP_REQ_POST},   {"PUT", EVHTTP_REQ_PUT},
-                   {"DELETE", EVHTTP_REQ_DELETE},   {"HEAD", EVHTTP_REQ_HEAD},   {"OPTIONS", EVHTTP_REQ_OPTIONS},
+    } methods[] = {{"GET", EVHTTP_REQ_GET},    {"POST", EVHTTP_REQ_POST},
+                   {"PUT", EVHTTP_REQ_PUT},    {"DELETE", EVHTTP_REQ_DELETE},
+                   {"HEAD", EVHTTP_REQ_HEAD},  {"OPTIONS", EVHTTP_REQ_OPTIONS},
                    {"PATCH", EVHTTP_REQ_PATCH}};
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
         if (strlen(methods[i].name) == n && memcmp(methods[i].name, m, n) == 0)
@@ -125,8 +130,7 @@ static const char *fuzz_line(const char **p, const char *end, size_t *n)
     const char *stop = nl ? nl : end;
     *p = nl ? nl + 1 : end;
     *n = (size_t)(stop - start);
-    if (*n && start[*n - 1] == '\r')
-        (*n)--;
+    if (*n && start[*n - 1] == '\r') (*n)--;
     return start;
 }
 
@@ -135,18 +139,17 @@ static void fuzz_headers(struct evhttp_request *req, const char **p, const char 
     for (int i = 0; i < 32 && *p < end; i++) {
         size_t n;
         const char *line = fuzz_line(p, end, &n);
-        if (n == 0)
-            return;
+        if (n == 0) return;
         const char *colon = memchr(line, ':', n);
-        if (!colon || colon == line)
-            continue;
+        if (!colon || colon == line) continue;
         char *name = strndup(line, (size_t)(colon - line));
         const char *v = colon + 1;
         while (v < line + n && *v == ' ')
             v++;
         char *value = strndup(v, (size_t)(line + n - v));
         if (name && value)
-            evhttp_add_header(evhttp_request_get_input_headers(req), name, value); /* refuses CR/LF */
+            evhttp_add_header(evhttp_request_get_input_headers(req), name,
+                              value); /* refuses CR/LF */
         free(name);
         free(value);
     }
@@ -164,8 +167,7 @@ static struct evhttp_request *fuzz_request(const uint8_t *data, size_t size, con
     size_t target_len = (size_t)(line + n - target);
     size_t plen = strlen(prefix);
     char *uri = malloc(plen + target_len + 1);
-    if (!uri)
-        return NULL;
+    if (!uri) return NULL;
     memcpy(uri, prefix, plen);
     memcpy(uri + plen, target, target_len);
     uri[plen + target_len] = '\0';
@@ -183,8 +185,7 @@ static struct evhttp_request *fuzz_request(const uint8_t *data, size_t size, con
         return NULL;
     }
     fuzz_headers(req, &p, end);
-    if (p < end)
-        evbuffer_add(evhttp_request_get_input_buffer(req), p, (size_t)(end - p));
+    if (p < end) evbuffer_add(evhttp_request_get_input_buffer(req), p, (size_t)(end - p));
     return req;
 }
 
@@ -192,8 +193,7 @@ static struct evhttp_request *fuzz_request(const uint8_t *data, size_t size, con
 static void reco_fuzz_http(const uint8_t *data, size_t size, const char *prefix)
 {
     struct evhttp_request *req = fuzz_request(data, size, prefix);
-    if (!req)
-        return;
+    if (!req) return;
     int before = fuzz_replies;
     char uri[256];
     snprintf(uri, sizeof uri, "%s", evhttp_request_get_uri(req));

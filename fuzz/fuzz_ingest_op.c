@@ -14,8 +14,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     reco_fuzz_quiet();
     reco_store_t *st = reco_fuzz_dead_store();
     ingest = reco_ingest_new(&st, 1000);
-    if (!ingest)
-        reco_fuzz_fail("cannot make an ingest worker");
+    if (!ingest) reco_fuzz_fail("cannot make an ingest worker");
     return 0;
 }
 

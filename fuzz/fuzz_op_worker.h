@@ -20,7 +20,8 @@ static inline reco_store_t *reco_fuzz_dead_store(void)
     return reco_store_new("127.0.0.1:1", 100);
 }
 
-static inline void reco_fuzz_op(const uint8_t *data, size_t size, reco_fuzz_handler_fn handler, void *ctx)
+static inline void reco_fuzz_op(const uint8_t *data, size_t size, reco_fuzz_handler_fn handler,
+                                void *ctx)
 {
     reco_request_t req;
     reco_error_t err = {0};
@@ -31,12 +32,12 @@ static inline void reco_fuzz_op(const uint8_t *data, size_t size, reco_fuzz_hand
     rep.id = strdup(req.id);
     handler(ctx, &req, &rep);
     int status = rep.error.status ? rep.error.status : rep.status;
-    if (status == 0)
-        reco_fuzz_fail("op '%s' produced no reply", req.op);
+    if (status == 0) reco_fuzz_fail("op '%s' produced no reply", req.op);
     if (rep.error.status && (!rep.error.code[0] || !rep.error.message[0]))
         reco_fuzz_fail("op '%s': %d without code or message", req.op, rep.error.status);
     if (status >= 500 && status != 503)
-        reco_fuzz_fail("op '%s' answered %d %s: %s", req.op, status, rep.error.code, rep.error.message);
+        reco_fuzz_fail("op '%s' answered %d %s: %s", req.op, status, rep.error.code,
+                       rep.error.message);
     char *buf = NULL;
     size_t len = 0;
     if (reco_wire_encode_reply(&rep, &buf, &len) != 0)

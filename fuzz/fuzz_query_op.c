@@ -14,8 +14,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     reco_fuzz_quiet();
     reco_store_t *st = reco_fuzz_dead_store();
     query = reco_query_new(&st);
-    if (!query)
-        reco_fuzz_fail("cannot make a query worker");
+    if (!query) reco_fuzz_fail("cannot make a query worker");
     return 0;
 }
 

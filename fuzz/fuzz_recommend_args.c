@@ -19,14 +19,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     json_t *args = reco_fuzz_json(data, size);
-    if (!args)
-        return 0;
+    if (!args) return 0;
     reco_recommend_args_t a;
     reco_error_t err = {0};
     if (reco_recommend_parse_args(args, &a, &err) != 0) {
         reco_fuzz_check_error(&err, "reco_recommend_parse_args");
-        if (err.status != 400)
-            reco_fuzz_fail("recommend args refused with %d", err.status);
+        if (err.status != 400) reco_fuzz_fail("recommend args refused with %d", err.status);
     } else {
         if (!a.model || a.limit < 1 || a.limit > RECO_RECOMMEND_LIMIT_MAX || a.offset < 0 ||
             a.offset > RECO_RECOMMEND_OFFSET_MAX || a.n_items > RECO_RECOMMEND_CONTEXT_MAX ||

@@ -18,7 +18,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 /* normalize(x) must be a fixed point of normalize. */
-static json_t *canonical(const json_t *in, json_t *(*normalize)(const json_t *, reco_error_t *), const char *what)
+static json_t *canonical(const json_t *in, json_t *(*normalize)(const json_t *, reco_error_t *),
+                         const char *what)
 {
     reco_error_t err = {0};
     json_t *out = normalize(in, &err);
@@ -28,10 +29,8 @@ static json_t *canonical(const json_t *in, json_t *(*normalize)(const json_t *, 
     }
     reco_error_t again_err = {0};
     json_t *again = normalize(out, &again_err);
-    if (!again)
-        reco_fuzz_fail("%s refuses its own output: %s", what, again_err.message);
-    if (!json_equal(out, again))
-        reco_fuzz_fail("%s changes its own output", what);
+    if (!again) reco_fuzz_fail("%s refuses its own output: %s", what, again_err.message);
+    if (!json_equal(out, again)) reco_fuzz_fail("%s changes its own output", what);
     json_decref(again);
     return out;
 }
@@ -39,24 +38,24 @@ static json_t *canonical(const json_t *in, json_t *(*normalize)(const json_t *, 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     json_t *doc = reco_fuzz_json(data, size);
-    if (!doc)
-        return 0;
+    if (!doc) return 0;
     json_t *scenario = canonical(doc, reco_scenario_normalize, "reco_scenario_normalize");
-    json_t *request = canonical(doc, reco_scenario_request_normalize, "reco_scenario_request_normalize");
+    json_t *request =
+        canonical(doc, reco_scenario_request_normalize, "reco_scenario_request_normalize");
     /* A request usually travels inside a body: {"requests":[...]} or a scenario's sibling. */
     json_t *inner = json_is_object(doc) ? json_object_get(doc, "request") : NULL;
     if (!request && inner)
-        request = canonical(inner, reco_scenario_request_normalize, "reco_scenario_request_normalize");
+        request =
+            canonical(inner, reco_scenario_request_normalize, "reco_scenario_request_normalize");
     if (scenario) {
         json_t *empty = json_object();
         char variant[RECO_VARIANT_NAME_MAX + 1];
-        json_t *applied = reco_scenario_variant_apply(scenario, "fuzz", request ? request : empty, variant);
-        if (!applied)
-            reco_fuzz_fail("reco_scenario_variant_apply gave NULL");
+        json_t *applied =
+            reco_scenario_variant_apply(scenario, "fuzz", request ? request : empty, variant);
+        if (!applied) reco_fuzz_fail("reco_scenario_variant_apply gave NULL");
         if (json_object_get(applied, "variants"))
             reco_fuzz_fail("the applied scenario still has variants");
-        if (!variant[0])
-            reco_fuzz_fail("no variant name");
+        if (!variant[0]) reco_fuzz_fail("no variant name");
         json_decref(applied);
         json_decref(empty);
     }

@@ -25,8 +25,7 @@ static void check_events(const json_t *body)
     }
     reco_error_t again_err = {0};
     json_t *again = reco_events_normalize(events, 1, NULL, NULL, &again_err);
-    if (!again)
-        reco_fuzz_fail("a canonical event batch is refused: %s", again_err.message);
+    if (!again) reco_fuzz_fail("a canonical event batch is refused: %s", again_err.message);
     if (!json_equal(events, again))
         reco_fuzz_fail("normalising a canonical event batch changed it");
     json_decref(again);
@@ -36,23 +35,19 @@ static void check_events(const json_t *body)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     json_t *body = reco_fuzz_json(data, size);
-    if (!body)
-        return 0;
+    if (!body) return 0;
     check_events(body);
     reco_error_t err = {0};
     json_t *out = reco_transactions_to_events(body, 1700000000000, &err);
-    if (!out)
-        reco_fuzz_check_error(&err, "reco_transactions_to_events");
+    if (!out) reco_fuzz_check_error(&err, "reco_transactions_to_events");
     json_decref(out);
     memset(&err, 0, sizeof err);
     out = reco_users_normalize(body, &err);
-    if (!out)
-        reco_fuzz_check_error(&err, "reco_users_normalize");
+    if (!out) reco_fuzz_check_error(&err, "reco_users_normalize");
     json_decref(out);
     memset(&err, 0, sizeof err);
     out = reco_items_normalize(body, &err);
-    if (!out)
-        reco_fuzz_check_error(&err, "reco_items_normalize");
+    if (!out) reco_fuzz_check_error(&err, "reco_items_normalize");
     json_decref(out);
     json_decref(body);
     return 0;

@@ -62,7 +62,8 @@ static void reply_round_trip(const uint8_t *data, size_t size)
         reco_fuzz_fail("a re-encoded reply does not decode: %s", err.message);
     if (again.status != rep.status || !same_text(again.id, rep.id) ||
         (rep.body && (!again.body || !json_equal(again.body, rep.body))) ||
-        strcmp(again.error.code, rep.error.code) != 0 || strcmp(again.error.message, rep.error.message) != 0)
+        strcmp(again.error.code, rep.error.code) != 0 ||
+        strcmp(again.error.message, rep.error.message) != 0)
         reco_fuzz_fail("a reply changed on its way round");
     reco_reply_clear(&again);
     free(buf);

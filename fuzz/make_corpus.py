@@ -158,9 +158,10 @@ def from_requests(files):
                     doc = json.loads(body) if body else None
                 except ValueError:
                     doc = None
-                if doc is not None:
-                    add("fuzz_validate", body) if re.search(r"event|item|user|transaction|interaction", path, re.I) else None
-                    add("fuzz_scenario", body) if re.search(r"scenario|recommend|Recommendation", path) else None
+                if doc is not None and re.search(r"event|item|user|transaction|interaction", path, re.I):
+                    add("fuzz_validate", body)
+                if doc is not None and re.search(r"scenario|recommend|Recommendation", path):
+                    add("fuzz_scenario", body)
                 for text in filters_texts(path, doc):
                     add("fuzz_filter", text)
     per_target = {}
