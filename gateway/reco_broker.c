@@ -157,10 +157,16 @@ static void pending_enqueue(pending_t *pd, int front)
     pending_arm(p->broker, pd, p->broker->cfg.queue_timeout_ms);
 }
 
-/* A request whose worker failed: retry once elsewhere, else fail. */
+/* A request whose worker failed: retry once elsewhere, else fail. Never an ingest request: its
+ * worker may have written part or all of it before it died (or sent a bad reply), and events
+ * without ids would then be stored twice under a 200 that counts only the retry's; the client
+ * gets the error and retries (safe for events with ids) — integration-faults-load. */
 static void pending_retry_or_fail(reco_broker_t *b, pending_t *pd, int status, const char *code, const char *why)
 {
-    if (pd->attempts < 2) {
+    if (pd->pool->kind == RECO_POOL_INGEST) {
+        pending_fail(b, pd, status, code, "ingest pool: %s; it may have been written in part or in whole "
+                     "(events with ids can be retried safely)", why);
+    } else if (pd->attempts < 2) {
         reco_info("request %s (%s): %s; retrying on another worker", pd->id, pd->op, why);
         pending_enqueue(pd, 1);
         dispatch(pd->pool);

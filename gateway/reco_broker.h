@@ -10,7 +10,8 @@
  *
  * Failure rules: a worker whose socket has vanished (sends fail at once thanks to
  * ZMQ_ROUTER_MANDATORY), or an idle worker silent for `liveness` heartbeats, is dropped, and its
- * in-flight requests are retried once on other workers. A busy worker is not expected to beat (it
+ * in-flight query requests are retried once on other workers; its in-flight ingest requests get
+ * 503 "worker_lost" (it may have written them in part: events without ids would be stored twice). A busy worker is not expected to beat (it
  * is single-threaded and working): its reply timeout watches it instead.
  *
  * Waiting: with no worker of the pool connected, a request waits queue_timeout_ms, then gets 503

@@ -156,6 +156,32 @@ class Load:
         return [t for t in self.threads if t.is_alive()]
 
 
+BIG = "faultload-big"
+BIG_N = 3000
+
+
+class BigWrite(threading.Thread):
+    """One large batch (BIG_N events with ids, its own tenant) posted until acknowledged: the
+    ingestor is killed while Redis is taking it, so its answer is lost mid-write and the retry
+    must store exactly the rest."""
+
+    def __init__(self, cluster):
+        super().__init__(daemon=True)
+        self.c, self.outcomes, self.acked = cluster, [], False
+        self.batch = [{"id": "big-%d" % k, "user": "bu%d" % (k % 50), "item": "li%d" % (k % 60), "type": "view"}
+                      for k in range(BIG_N)]
+
+    def run(self):
+        deadline = time.monotonic() + 20
+        while not self.acked and time.monotonic() < deadline:
+            res = request(self.c.http_port, "POST", "/v1/%s/events" % BIG, self.batch)
+            self.outcomes.append(res)
+            body = res[2]
+            self.acked = res[0] == Outcome.OK and body.get("stored", -1) + body.get("duplicates", -1) == BIG_N
+            if res[0] in (Outcome.TIMEOUT, Outcome.MALFORMED):
+                return
+
+
 class FaultsUnderLoad(ClusterTestCase):
     # Reply timeouts short enough that a request whose worker died mid-way gets its 504/503 well
     # inside the clients' timeout; the last flag of a kind wins over the harness's.
@@ -226,6 +252,11 @@ class FaultsUnderLoad(ClusterTestCase):
                 victim = {"query": lambda: c.query_procs[0], "ingestor": lambda: c.ingestor,
                           "trainer": lambda: c.trainer, "gateway": lambda: c.gateway,
                           "redis": lambda: c.redis_proc}[kind]()
+                if kind == "ingestor":  # kill it in the middle of a large write
+                    big = BigWrite(c)
+                    big.start()
+                    wait_until(lambda: (c.redis("XLEN", key(BIG, "events")) or 0) > 0 or not big.is_alive(),
+                               timeout=10, interval=0.002, what="the large batch reaching Redis")
                 t_kill = time.monotonic()
                 c.kill(victim, signal.SIGKILL)
                 t0 = time.monotonic()
@@ -256,7 +287,9 @@ class FaultsUnderLoad(ClusterTestCase):
         finally:
             stuck = self.load.finish()
         self.assertEqual(stuck, [], "client threads still running: a request hung")
+        big.join(25)
         self.report(phases)
+        self.judge_big_write(big)
         self.judge_requests(phases)
         self.judge_store()
         self.judge_processes(phases)
@@ -275,6 +308,19 @@ class FaultsUnderLoad(ClusterTestCase):
                 bad.append((kind, outcome, "outside the gateway's downtime", detail))
         self.assertEqual(bad[:10], [], "%d bad answers" % len(bad))
         self.assertEqual(self.load.bad_bodies[:5], [], "200s with a wrong body")
+
+    def judge_big_write(self, big):
+        self.assertFalse(big.is_alive(), "the large batch's request hung")
+        first = big.outcomes[0]
+        sys.stderr.write("large batch (%d events) cut by the ingestor's kill: first answer %s %s, %d tries\n"
+                         % (BIG_N, first[1] or first[0], first[2].get("error", {}).get("code", first[2])
+                            if isinstance(first[2], dict) else first[2], len(big.outcomes)))
+        for outcome, status, detail in big.outcomes:
+            self.assertIn(outcome, (Outcome.OK, Outcome.ERROR), (status, detail))
+        self.assertTrue(big.acked, big.outcomes[-1])
+        ids = [f.get("id") for _, f in self.cluster.stream(BIG)]
+        self.assertEqual(len(ids), len(set(ids)), "an event id of the large batch was stored twice")
+        self.assertEqual(set(ids), {e["id"] for e in big.batch})
 
     def judge_store(self):
         c = self.cluster
@@ -319,6 +365,36 @@ class FaultsUnderLoad(ClusterTestCase):
             lines.append("  kill -9 %-8s back %.2f s after the restart (down %.2f s from the kill%s); errors: %s"
                          % (kind, recovery, t0 + recovery - t_kill, ready, seen or "none"))
         sys.stderr.write("\n".join(lines) + "\n")
+
+
+class IngestCutByAKill(ClusterTestCase):
+    """The gateway never re-sends an ingest request whose worker died: the dead ingestor may have
+    written part of it, and events without ids would be stored again under a 200 whose counts
+    cover only the second try. The client gets 503 worker_lost and knows to check or retry."""
+    cluster_kwargs = {"query_workers": 1, "trainer": False}
+
+    def test_events_without_ids_are_not_stored_twice_behind_the_clients_back(self):
+        c, tenant = self.cluster, "faultload-noid"
+        batch = [{"user": "nu%d" % (k % 50), "item": "ni%d" % (k % 60), "type": "view"} for k in range(BIG_N)]
+        answer = {}
+        post = threading.Thread(target=lambda: answer.update(
+            r=request(c.http_port, "POST", "/v1/%s/events" % tenant, batch)), daemon=True)
+        post.start()
+        wait_until(lambda: (c.redis("XLEN", key(tenant, "events")) or 0) > 0 or not post.is_alive(),
+                   timeout=10, interval=0.002, what="the batch reaching Redis")
+        c.kill(c.ingestor, signal.SIGKILL)
+        c.start_ingestor()
+        post.join(CLIENT_TIMEOUT_S + 2)
+        self.assertFalse(post.is_alive(), "the request hung")
+        outcome, status, body = answer["r"]
+        stored = c.redis("XLEN", key(tenant, "events"))
+        if outcome == Outcome.OK:  # it finished before the kill: then its count is the truth
+            self.assertEqual((body["stored"], stored), (BIG_N, BIG_N), body)
+        else:
+            self.assertEqual((outcome, status, body["error"]["code"]), (Outcome.ERROR, 503, "worker_lost"), body)
+            self.assertLessEqual(stored, BIG_N, "the gateway re-sent the batch to the new ingestor")
+        sys.stderr.write("id-less batch of %d cut by the kill: %s, %d in the stream\n"
+                         % (BIG_N, status, stored))
 
 
 if __name__ == "__main__":
