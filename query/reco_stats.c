@@ -113,8 +113,11 @@ static void add_field(json_t *rows, const char *day, const redisReply *name,
     for (int m = 0; m < 4; m++)
         if (strcmp(parts[3], metrics[m]) == 0) metric = m;
     if (metric < 0) return;
+    /* the row is the field's first three parts: the name up to its last separator */
     char row_key[sizeof field];
-    snprintf(row_key, sizeof row_key, "%s\x1f%s\x1f%s", parts[0], parts[1], parts[2]);
+    size_t row_len = (size_t)(parts[3] - field) - 1;
+    memcpy(row_key, name->str, row_len);
+    row_key[row_len] = '\0';
     json_t *row = json_object_get(rows, row_key);
     if (!row) {
         row = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:f, s:i, s:f}", "day", day, "scenario",
