@@ -459,11 +459,12 @@ class ClusterTestCase(unittest.TestCase):
     the logs when loading or a test of the class fails or errors."""
 
     cluster_kwargs = {}
+    cluster_class = None  # a Cluster subclass, when the class needs one (None: Cluster)
     cluster = None
 
     @classmethod
     def setUpClass(cls):
-        cls.cluster = Cluster(**cls.cluster_kwargs).__enter__()
+        cls.cluster = (cls.cluster_class or Cluster)(**cls.cluster_kwargs).__enter__()
         try:
             cls.setUpData()
         except BaseException:

@@ -47,16 +47,7 @@ class DegradedCluster(Cluster):
 
 class DegradedRedis(ClusterTestCase):
     cluster_kwargs = {"query_workers": 2, "trainer": True}
-
-    @classmethod
-    def setUpClass(cls):
-        cls.cluster = DegradedCluster(**cls.cluster_kwargs).__enter__()
-        try:
-            cls.setUpData()
-        except BaseException:
-            sys.stderr.write(cls.cluster.logs())
-            cls.cluster.stop()
-            raise
+    cluster_class = DegradedCluster
 
     @classmethod
     def setUpData(cls):
