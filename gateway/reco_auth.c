@@ -408,7 +408,8 @@ void reco_auth_handle(reco_auth_t *a, struct evhttp_request *req, reco_path_t *p
         struct evkeyvalq *out = evhttp_request_get_output_headers(req);
         evhttp_add_header(out, "Access-Control-Allow-Origin", a->cors_origin);
         evhttp_add_header(out, "Access-Control-Expose-Headers",
-                          "Retry-After, ETag, Last-Modified, Expires");
+                          "Retry-After, ETag, Last-Modified, Expires, X-Request-Id, "
+                          "X-Recommendation-Id");
         if (strcmp(a->cors_origin, "*") != 0) evhttp_add_header(out, "Vary", "Origin");
     }
     if (d.kind == KIND_PREFLIGHT) {

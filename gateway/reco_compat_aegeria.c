@@ -46,6 +46,7 @@ static void render_recommendations(struct evhttp_request *req, const reco_reply_
                                                  items ? json_incref(items) : json_pack("[O]", item), "score",
                                                  score));
     }
+    reco_http_recommendation_id_header(req, reply->body);
     reco_http_send_json(req, 200, json_pack("{s:o}", "recommendations", out));
 }
 

@@ -165,9 +165,11 @@ static void send_recommend_error(struct evhttp_request *req, const reco_reply_t 
 static void render_recommendations(struct evhttp_request *req, const reco_reply_t *reply, void *ctx)
 {
     tastehit_call_t *call = ctx;
-    if (!reply->error.status)
+    if (!reply->error.status) {
+        reco_http_recommendation_id_header(req, reply->body);
         reco_http_send_json(req, 200,
                             tastehit_list(json_object_get(reply->body, "recommendations"), 0));
+    }
     else if (reply->error.status == 409 || strcmp(reply->error.code, "missing_field") == 0)
         reco_http_send_json(req, 200, json_array()); /* no context for the widget's models: [] */
     else

@@ -364,3 +364,9 @@ int reco_param_time(struct evhttp_request *req, const reco_path_t *path, const c
     json_object_set_new(args, name, json_integer((json_int_t)ms));
     return 1;
 }
+
+void reco_http_recommendation_id_header(struct evhttp_request *req, const json_t *body)
+{
+    const char *id = json_string_value(json_object_get(body, "recommendation_id"));
+    if (id) evhttp_add_header(evhttp_request_get_output_headers(req), "X-Recommendation-Id", id);
+}

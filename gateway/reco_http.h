@@ -45,6 +45,10 @@ json_t *reco_http_read_json(struct evhttp_request *req, size_t max, reco_error_t
 
 /* Sends body (reference stolen) with status, as application/json, with Cache-Control: no-store. */
 void reco_http_send_json(struct evhttp_request *req, int status, json_t *body);
+/* Sets the X-Recommendation-Id header from the reply body's recommendation_id, if it has one:
+ * for dialects whose documented answer has no place for the id (Aegeria, TasteHit), so that
+ * their clients can still cite it in events (docs/attribution.md). */
+void reco_http_recommendation_id_header(struct evhttp_request *req, const json_t *body);
 /* The same with a JSONP callback (NULL = none: a validated name, see reco_http_cache.h; the body
  * becomes `callback(<json>);` as application/javascript) and a Cache-Control value (NULL =
  * no-store). Out of memory gives a plain JSON 500 instead. */

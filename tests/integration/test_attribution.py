@@ -249,6 +249,22 @@ class Attribution(ClusterTestCase):
                          {("default", "popular-7d"): {"impressions": 0, "clicks": 1, "conversions": 0,
                                                       "revenue": 0.0}})
 
+    def test_dialects_without_an_id_field_send_it_as_a_header(self):
+        """Aegeria's and TasteHit's documented answers are bare lists: their id comes as the
+        X-Recommendation-Id header, and an event citing it is counted like any other."""
+        status, headers, body = self.cluster.http("GET", "/compat/tastehit/api/%s/v1/plain/r?user_id=seed1" % T)
+        self.assertEqual(status, 200, body)
+        self.assertIsInstance(body, list)
+        rid = headers.get("x-recommendation-id")
+        self.assertEqual(resolve(rid)["scenario"], "plain")
+        self.events([{"user": "th1", "item": body[0]["item_pid"], "type": "click", "recommendation": rid}], stored=1)
+        self.assertEqual(self.totals("plain")[("default", "popular")]["clicks"], 1)
+        status, headers, body = self.cluster.http(
+            "GET", "/compat/aegeria/%s/recommendation/by-similar-customers?customer=seed1" % T)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(set(body), {"recommendations"})
+        self.assertEqual(resolve(headers.get("x-recommendation-id"))["scenario"], "model:similar-customers")
+
     # -- the stats route -------------------------------------------------------------------
     def test_stats_defaults_and_sorting(self):
         body = self.assertStatus(self.cluster.http("GET", "/v1/%s/stats" % T), 200)
