@@ -285,7 +285,9 @@ class JsonLogs(unittest.TestCase):
                 with open(path, encoding="utf-8") as f:
                     return [l for l in f.read().splitlines() if l and not l.startswith("=== ")]
             # the access line is written once the answer is: wait for it with a deadline
-            wait_until(lambda: any("jsonlog-42" in l for l in lines(logs["gateway"])), what="the access line")
+            # (both requests' lines: the ingest's may land after the status's)
+            for rid in ("jsonlog-42", "jsonlog-ingest"):
+                wait_until(lambda: any(rid in l for l in lines(logs["gateway"])), what="the access line of " + rid)
             for name, path in logs.items():
                 for line in lines(path):
                     obj = json.loads(line)  # every line parses
