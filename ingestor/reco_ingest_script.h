@@ -12,10 +12,12 @@
  * Storing = XADD to the stream, ZADD to user-events / item-events / session-events, ZADD GT to
  * user-history and item-history (and for a purchase to user-purchases; for a view, PFADD of the
  * user to the item's item-viewers HyperLogLog), and once per call a trim to the cap of each
- * history that grew.
+ * history that grew. An event whose type weighs 0 in the tenant's actions (an impression, such
+ * as Yoochoose's `rendered`) is stored and indexed but enters no history: a history is what the
+ * user showed interest in (for-user's seeds, exclude-seen), and being shown an item is not that.
  * Removing = XDEL, ZREM from the entry's indexes, then for each (user, item) pair affected: if
- * the user has no event with the item left, both history entries go; else they are re-scored
- * with the latest remaining event (so a deleted event's time does not linger); a user-purchases
+ * the user has no event of interest with the item left, both history entries go; else they are
+ * re-scored with the latest such event (so a deleted event's time does not linger); a user-purchases
  * entry likewise goes, or takes the time of the latest remaining purchase. A HyperLogLog cannot
  * forget one user: item-viewers keeps counting a deleted user's view (docs/redis-keys.md).
  *

@@ -346,6 +346,22 @@ class Yoochoose(ClusterTestCase):
         weights = {a["name"]: a["weight"] for a in actions}
         self.assertEqual((weights["consume"], weights["rendered"]), (2, 0))
 
+    def test_rendered_is_not_interest(self):
+        """An impression (rendered weighs 0) is stored and listed, but the user's history (for-user's
+        seeds, exclude-seen) only takes the items the user acted on; deleting the click that made
+        an item interesting takes it out again although its impression stays."""
+        u, c = "shown-only", self.cluster
+        history = "reco:{%s}:user-history:%s" % (T, u)
+        self.track("/api/0000/rendered/%s/1/901,902" % u)
+        self.assertEqual(sorted(e["item"] for e in self.user_events(u, "rendered")), ["901", "902"])
+        self.assertEqual(c.redis("ZRANGE", history, 0, -1), [])
+        self.track("/api/0000/click/%s/1/902" % u)
+        self.assertEqual(c.redis("ZRANGE", history, 0, -1), ["902"])
+        status, _, _ = c.http("DELETE", "/v1/%s/events?user=%s&type=view" % (T, u))
+        self.assertEqual(status, 200)
+        self.assertEqual(c.redis("ZRANGE", history, 0, -1), [])
+        self.assertEqual(sorted(e["item"] for e in self.user_events(u)), ["901", "902"])
+
     def test_links_are_counted(self):
         """The links of an answer are tracking calls that work as given, and carry the
         recommendation id of the answer into the stored event."""
