@@ -178,6 +178,9 @@ static int run_once(trainer_t *t, const char *tenant, long builds)
     return rc;
 }
 
+static int check_options(options_t *o);
+
+/* Fills o from argv and the environment: -1 to go on, else the exit code (0 after --help). */
 static int parse_options(int argc, char **argv, options_t *o)
 {
     const reco_option_t table[] = {
@@ -251,6 +254,12 @@ static int parse_options(int argc, char **argv, options_t *o)
         "on a schedule and on train requests, and flips the served version atomically.");
     if (rc == RECO_CONFIG_HELP) return 0;
     if (rc == RECO_CONFIG_ERROR) return 2;
+    return check_options(o);
+}
+
+/* The combinations parse_options' table cannot express: -1 when fine, else the exit code 2. */
+static int check_options(options_t *o)
+{
     if (o->tenant && !o->tenant[0]) o->tenant = NULL;
     if (o->tenant && !reco_valid_tenant(o->tenant)) {
         fprintf(stderr, "--tenant: '%s' is not a valid tenant name ([A-Za-z0-9_-], 1..64)\n",
@@ -268,31 +277,65 @@ static int parse_options(int argc, char **argv, options_t *o)
     return -1;
 }
 
+/* The defaults every option starts from. */
+static options_t default_options(void)
+{
+    return (options_t){.redis = "127.0.0.1:6379",
+                       .log_level = "info",
+                       .log_format = "text",
+                       .interval = 300,
+                       .top_k = 50,
+                       .lease_ms = 60000,
+                       .threads = 2,
+                       .full_every = 12,
+                       .cache_events = 50000000,
+                       .shrinkage = 10,
+                       .half_life_days = 30,
+                       .min_support = 2,
+                       .max_basket_items = 100,
+                       .similar_users_top_k = 20,
+                       .similar_users_max_item_users = 300,
+                       .content_max_term_items = 10000,
+                       .ease_lambda = (long)RECO_EASE_LAMBDA_DEFAULT,
+                       .ease_max_items = RECO_EASE_MAX_ITEMS_DEFAULT,
+                       .ease_top_k = RECO_EASE_TOP_K_DEFAULT,
+                       .for_user_list = RECO_EASE_USER_TOP_N_DEFAULT,
+                       .for_user_min_items = RECO_EASE_USER_MIN_ITEMS_DEFAULT,
+                       .for_user_max_lists = RECO_EASE_USER_MAX_LISTS_DEFAULT,
+                       .builds = 1};
+}
+
+/* The build configuration the options describe (store, notifier and cache are set by main). */
+static reco_build_config_t build_config(const options_t *o, const char *owner)
+{
+    return (reco_build_config_t){.owner = owner,
+                                 .lease_ms = o->lease_ms,
+                                 .lease_renew_ms = o->lease_renew_ms,
+                                 .top_k = (size_t)o->top_k,
+                                 .threads = (int)o->threads,
+                                 .stop = &stop_requested,
+                                 .full_every = (unsigned)o->full_every,
+                                 .shrinkage = (double)o->shrinkage,
+                                 .cooccur_half_life_ms = o->half_life_days * 86400000LL,
+                                 .min_support = (size_t)o->min_support,
+                                 .max_basket_items = (size_t)o->max_basket_items,
+                                 .similar_users_top_k = (size_t)o->similar_users_top_k,
+                                 .similar_users_max_item_users =
+                                     (size_t)o->similar_users_max_item_users,
+                                 .similar_users_sample = !o->similar_users_ignore_long_items,
+                                 .content_max_term_items = (size_t)o->content_max_term_items,
+                                 .interval_ms = o->interval * 1000LL,
+                                 .ease_lambda = (double)o->ease_lambda,
+                                 .ease_max_items = (size_t)o->ease_max_items,
+                                 .ease_top_k = (size_t)o->ease_top_k,
+                                 .for_user_list = (size_t)o->for_user_list,
+                                 .for_user_min_items = (size_t)o->for_user_min_items,
+                                 .for_user_max_lists = (size_t)o->for_user_max_lists};
+}
+
 int main(int argc, char **argv)
 {
-    options_t o = {.redis = "127.0.0.1:6379",
-                   .log_level = "info",
-                   .log_format = "text",
-                   .interval = 300,
-                   .top_k = 50,
-                   .lease_ms = 60000,
-                   .threads = 2,
-                   .full_every = 12,
-                   .cache_events = 50000000,
-                   .shrinkage = 10,
-                   .half_life_days = 30,
-                   .min_support = 2,
-                   .max_basket_items = 100,
-                   .similar_users_top_k = 20,
-                   .similar_users_max_item_users = 300,
-                   .content_max_term_items = 10000,
-                   .ease_lambda = (long)RECO_EASE_LAMBDA_DEFAULT,
-                   .ease_max_items = RECO_EASE_MAX_ITEMS_DEFAULT,
-                   .ease_top_k = RECO_EASE_TOP_K_DEFAULT,
-                   .for_user_list = RECO_EASE_USER_TOP_N_DEFAULT,
-                   .for_user_min_items = RECO_EASE_USER_MIN_ITEMS_DEFAULT,
-                   .for_user_max_lists = RECO_EASE_USER_MAX_LISTS_DEFAULT,
-                   .builds = 1};
+    options_t o = default_options();
     int exit_code = parse_options(argc, argv, &o);
     if (exit_code >= 0) return exit_code;
     if (reco_log_setup("trainer", o.log_level, o.log_format) != 0) return 2;
@@ -304,29 +347,7 @@ int main(int argc, char **argv)
     snprintf(owner, sizeof owner, "%s:%ld", host, (long)getpid());
 
     trainer_t t = {.interval_s = o.interval, .once = o.once};
-    t.build = (reco_build_config_t){.owner = owner,
-                                    .lease_ms = o.lease_ms,
-                                    .lease_renew_ms = o.lease_renew_ms,
-                                    .top_k = (size_t)o.top_k,
-                                    .threads = (int)o.threads,
-                                    .stop = &stop_requested,
-                                    .full_every = (unsigned)o.full_every,
-                                    .shrinkage = (double)o.shrinkage,
-                                    .cooccur_half_life_ms = o.half_life_days * 86400000LL,
-                                    .min_support = (size_t)o.min_support,
-                                    .max_basket_items = (size_t)o.max_basket_items,
-                                    .similar_users_top_k = (size_t)o.similar_users_top_k,
-                                    .similar_users_max_item_users =
-                                        (size_t)o.similar_users_max_item_users,
-                                    .similar_users_sample = !o.similar_users_ignore_long_items,
-                                    .content_max_term_items = (size_t)o.content_max_term_items,
-                                    .interval_ms = o.interval * 1000LL,
-                                    .ease_lambda = (double)o.ease_lambda,
-                                    .ease_max_items = (size_t)o.ease_max_items,
-                                    .ease_top_k = (size_t)o.ease_top_k,
-                                    .for_user_list = (size_t)o.for_user_list,
-                                    .for_user_min_items = (size_t)o.for_user_min_items,
-                                    .for_user_max_lists = (size_t)o.for_user_max_lists};
+    t.build = build_config(&o, owner);
     t.build.store = reco_store_new(o.redis, REDIS_TIMEOUT_MS);
     if (!t.build.store) {
         reco_error("--redis: '%s' is not host:port", o.redis);

@@ -175,6 +175,8 @@ static int take_file(int *argc, char **argv, const reco_option_t *table, size_t 
 }
 
 /* Returns -1 to go on, else the exit code. */
+static int check_options(eval_t *e);
+
 static int parse_options(int argc, char **argv, eval_t *e)
 {
     options_t *o = &e->o;
@@ -234,6 +236,13 @@ static int parse_options(int argc, char **argv, eval_t *e)
         "untruncated EASE over all items.");
     if (rc == RECO_CONFIG_HELP) return 0;
     if (rc == RECO_CONFIG_ERROR) return 2;
+    return check_options(e);
+}
+
+/* Checks and converts the options given as text: -1 when fine, else the exit code 2. */
+static int check_options(eval_t *e)
+{
+    options_t *o = &e->o;
     double lambda = 0;
     if (!o->file) return fprintf(stderr, "no CSV file given (see --help)\n"), 2;
     if (reco_eval_split_parse(o->split, &e->split) != 0)
