@@ -21,6 +21,16 @@ int reco_key_events(char *buf, size_t n, const char *tenant)
     return build(buf, n, "reco:{%s}:events", tenant);
 }
 
+int reco_key_events_compacting(char *buf, size_t n, const char *tenant)
+{
+    return build(buf, n, "reco:{%s}:events-compacting", tenant);
+}
+
+int reco_key_events_compacted(char *buf, size_t n, const char *tenant)
+{
+    return build(buf, n, "reco:{%s}:events-compacted", tenant);
+}
+
 int reco_key_event_ids(char *buf, size_t n, const char *tenant)
 {
     return build(buf, n, "reco:{%s}:event-ids", tenant);

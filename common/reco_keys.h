@@ -41,6 +41,10 @@ int reco_key_rate_bucket(char *buf, size_t n, const char *tenant, const char *sh
 
 int reco_key_events(char *buf, size_t n, const char *tenant);                  /* STREAM */
 int reco_key_event_ids(char *buf, size_t n, const char *tenant);               /* ZSET client id -> ms */
+/* STREAM: the copy of the event stream a compaction is building (trainer/reco_compact.h); HASH:
+ * what the last compaction did (at, deleted, entries). */
+int reco_key_events_compacting(char *buf, size_t n, const char *tenant);
+int reco_key_events_compacted(char *buf, size_t n, const char *tenant);
 int reco_key_user_history(char *buf, size_t n, const char *tenant, const char *user); /* ZSET item->ms */
 int reco_key_item_history(char *buf, size_t n, const char *tenant, const char *item); /* ZSET user->ms */
 int reco_key_item(char *buf, size_t n, const char *tenant, const char *item); /* HASH attributes */

@@ -26,6 +26,8 @@
 const char reco_ingest_script_text[] =
     "local mode, prefix, cap, now = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]\n"
     "local stream, event_ids = KEYS[1], KEYS[2]\n"
+    /* a compaction's copy of the stream (trainer/reco_compact.h) must lose what the stream loses */
+    "local compacting = prefix .. 'events-compacting'\n"
     "local OPTIONAL = {'id', 'value', 'quantity', 'price', 'order', 'session', 'recommendation', "
     "'properties'}\n"
     "local histories, affected = {}, {}\n"
@@ -138,8 +140,10 @@ const char reco_ingest_script_text[] =
     "  local e = cjson.decode(ARGV[k])\n"
     "  if mode == 'remove' then\n"
     "    if redis.call('XDEL', stream, e.sid) == 1 then done = done + 1 end\n"
+    "    redis.call('XDEL', compacting, e.sid)\n"
     "    unindex(e.user, e.item, e.session, e.sid)\n"
     "  elseif mode == 'move' then\n"
+    "    redis.call('XDEL', compacting, e.sid)\n"
     "    if redis.call('XDEL', stream, e.sid) == 1 then\n"
     "      store(e)\n"
     "      done = done + 1\n"

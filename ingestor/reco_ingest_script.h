@@ -19,7 +19,9 @@
  * the user has no event of interest with the item left, both history entries go; else they are
  * re-scored with the latest such event (so a deleted event's time does not linger); a user-purchases
  * entry likewise goes, or takes the time of the latest remaining purchase. A HyperLogLog cannot
- * forget one user: item-viewers keeps counting a deleted user's view (docs/redis-keys.md).
+ * forget one user: item-viewers keeps counting a deleted user's view (docs/redis-keys.md). A
+ * removed entry is also XDEL-ed from events-compacting, the copy a running compaction of the
+ * stream is building (trainer/reco_compact.h), so the copy never brings it back.
  *
  * KEYS: the stream and event-ids. ARGV: mode, the tenant's key prefix (reco_key_prefix), the
  * history cap, now (ms), then one JSON object per event (reco_event_entry.h): the script builds

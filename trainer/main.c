@@ -43,7 +43,7 @@ typedef struct {
     long interval, top_k, lease_ms, lease_renew_ms, threads;
     long ease_lambda, ease_max_items, ease_top_k, for_user_list, for_user_min_items;
     long for_user_max_lists;
-    long builds;
+    long builds, compact_interval, compact_chunk;
     long full_every, cache_events, shrinkage, half_life_days, min_support, max_basket_items;
     long similar_users_top_k, similar_users_max_item_users, content_max_term_items;
     int similar_users_ignore_long_items;
@@ -243,6 +243,13 @@ static int parse_options(int argc, char **argv, options_t *o)
         {"builds", "RECO_TRAIN_BUILDS", RECO_OPT_INT, &o->builds, 1, 1000,
          "with --once --tenant: build N times in this process (the later builds read only the "
          "events added since: how a running trainer rebuilds; for benchmarks)"},
+        {"compact-interval", "RECO_TRAIN_COMPACT_INTERVAL", RECO_OPT_INT, &o->compact_interval, 0,
+         LONG_MAX / 1000,
+         "seconds: rewrite a tenant's event stream without its deleted events (erasing them from "
+         "memory and, by BGREWRITEAOF, from disk) at most once per interval, when events were "
+         "deleted since the last time (0: never)"},
+        {"compact-chunk", "RECO_TRAIN_COMPACT_CHUNK", RECO_OPT_INT, &o->compact_chunk, 1, 1000000,
+         "entries the compaction copies per Redis call (each call blocks Redis that long)"},
         {"log-level", "RECO_LOG_LEVEL", RECO_OPT_STRING, &o->log_level, 0, 0,
          "debug, info, warn or error"},
         {"log-format", "RECO_LOG_FORMAT", RECO_OPT_STRING, &o->log_format, 0, 0,
@@ -302,7 +309,9 @@ static options_t default_options(void)
                        .for_user_list = RECO_EASE_USER_TOP_N_DEFAULT,
                        .for_user_min_items = RECO_EASE_USER_MIN_ITEMS_DEFAULT,
                        .for_user_max_lists = RECO_EASE_USER_MAX_LISTS_DEFAULT,
-                       .builds = 1};
+                       .builds = 1,
+                       .compact_interval = 86400,
+                       .compact_chunk = 1000};
 }
 
 /* The build configuration the options describe (store, notifier and cache are set by main). */
@@ -330,7 +339,9 @@ static reco_build_config_t build_config(const options_t *o, const char *owner)
                                  .ease_top_k = (size_t)o->ease_top_k,
                                  .for_user_list = (size_t)o->for_user_list,
                                  .for_user_min_items = (size_t)o->for_user_min_items,
-                                 .for_user_max_lists = (size_t)o->for_user_max_lists};
+                                 .for_user_max_lists = (size_t)o->for_user_max_lists,
+                                 .compact_interval_ms = o->compact_interval * 1000LL,
+                                 .compact_chunk = (size_t)o->compact_chunk};
 }
 
 int main(int argc, char **argv)

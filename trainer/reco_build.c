@@ -20,6 +20,7 @@
 #include "reco_baskets.h"
 #include "reco_categories.h"
 #include "reco_content.h"
+#include "reco_compact.h"
 #include "reco_cooccur.h"
 #include "reco_dataset.h"
 #include "reco_ease.h"
@@ -306,6 +307,13 @@ reco_build_result_t reco_build_tenant(const reco_build_config_t *cfg, const char
     else
         reco_error("tenant %s: build failed after %" PRId64 " ms", tenant,
                    reco_build_clock_ms() - started);
+    if (!(cfg->stop && *cfg->stop)) {
+        reco_compact_config_t cc = {.interval_ms = cfg->compact_interval_ms,
+                                    .chunk = cfg->compact_chunk,
+                                    .tick = reco_build_tick,
+                                    .tick_ctx = &b};
+        reco_compact_maybe(cfg->store, tenant, b.lease, &cc, reco_now_ms());
+    }
     reco_matrix_destroy(&b.m);
     reco_item_catalog_destroy(&b.catalog);
     reco_event_table_clear(&b.table);

@@ -5,7 +5,8 @@
  * entries when the cache holds the tenant); build every model of docs/models.md (popular and its
  * windows, trending, item-to-item, also-viewed, also-bought, bought-with, similar-customers,
  * content), each under its own version number, written and flipped by reco_publish; announce
- * each flip (reco_notify); release the lease. The lease is renewed between and during the steps.
+ * each flip (reco_notify); compact the event stream when deletions made it due (reco_compact);
+ * release the lease. The lease is renewed between and during the steps.
  * A failure of a model leaves that model's current version serving and stops the build. One
  * info line per tenant sums it up, with each model's time.
  *
@@ -32,12 +33,12 @@ typedef struct {
     reco_event_cache_t *cache;   /* tenants' event logs kept between builds; NULL: read fully */
     unsigned full_every;         /* read the whole stream every N-th build (0: only when needed) */
     double shrinkage;            /* λ of also-viewed / also-bought */
-    long long cooccur_half_life_ms; /* their time decay; 0: none */
-    size_t min_support;          /* bought-with: baskets holding a rule's itemset (>= 1) */
-    size_t max_basket_items;     /* bought-with: larger baskets are left out (0: none is) */
-    size_t similar_users_top_k;  /* similar-customers: neighbours per user */
+    long long cooccur_half_life_ms;      /* their time decay; 0: none */
+    size_t min_support;                  /* bought-with: baskets holding a rule's itemset (>= 1) */
+    size_t max_basket_items;             /* bought-with: larger baskets are left out (0: none is) */
+    size_t similar_users_top_k;          /* similar-customers: neighbours per user */
     size_t similar_users_max_item_users; /* similar-customers: more popular items are sampled */
-    int similar_users_sample; /* 1: sample those items' users (reco_cosine_sample); 0: ignore them */
+    int similar_users_sample; /* 1: sample their users (reco_cosine_sample); 0: ignore them */
     size_t content_max_term_items; /* content: terms of more items are ignored (0: no limit) */
     long long interval_ms;         /* the rebuild interval, written to each version's meta */
     double ease_lambda;            /* for-user: EASE's λ; 0: RECO_EASE_LAMBDA_DEFAULT */
@@ -46,6 +47,9 @@ typedef struct {
     size_t for_user_list;          /* for-user: entries per user list; 0: no user lists */
     size_t for_user_min_items;     /* for-user: users with fewer modelled items get no list */
     size_t for_user_max_lists;     /* for-user: users with a list at most (0: no bound) */
+    long long compact_interval_ms; /* stream compaction (reco_compact.h): at most one per interval;
+                                      0: never */
+    size_t compact_chunk;          /* its entries per step */
 } reco_build_config_t;
 
 typedef enum {

@@ -146,21 +146,14 @@ static int last_entry_id(const redisReply *page, char *last, size_t size)
     return -1;
 }
 
-/* What XINFO STREAM says. has_counters: Redis >= 7 gave entries-added and max-deleted-entry-id. */
-typedef struct {
-    long long length, entries_added;
-    char last_generated[RECO_STREAM_ID_MAX], max_deleted[RECO_STREAM_ID_MAX];
-    int has_counters, exists;
-} stream_info_t;
-
 static void copy_id(char *dst, const redisReply *v)
 {
     if (v->type == REDIS_REPLY_STRING && v->len < RECO_STREAM_ID_MAX)
         snprintf(dst, RECO_STREAM_ID_MAX, "%s", v->str);
 }
 
-/* XINFO STREAM key. 0 (a missing key is an existing, empty stream: exists = 0), or -1 (logged). */
-static int stream_info(reco_store_t *st, const char *tenant, const char *key, stream_info_t *info)
+int reco_dataset_stream_info(reco_store_t *st, const char *tenant, const char *key,
+                             reco_stream_info_t *info)
 {
     memset(info, 0, sizeof *info);
     snprintf(info->last_generated, sizeof info->last_generated, "0-0");
@@ -223,7 +216,7 @@ void reco_dataset_state_clear(reco_dataset_state_t *s)
 
 /* Why the next read must start from the beginning, or NULL when reading on will do. */
 static const char *full_read_reason(const reco_dataset_state_t *s, const reco_weights_t *weights,
-                                    unsigned full_every, const stream_info_t *info)
+                                    unsigned full_every, const reco_stream_info_t *info)
 {
     if (!s->events) return "first read";
     if (!info->has_counters) return "no deletion counters in XINFO (Redis < 7)";
@@ -307,9 +300,10 @@ int reco_dataset_refresh(reco_store_t *st, const char *tenant, reco_weights_t **
                          reco_dataset_stats_t *stats, reco_dataset_page_fn after_page, void *ctx)
 {
     char key[RECO_KEY_MAX], from[RECO_STREAM_ID_MAX + 1] = "-";
-    stream_info_t info;
+    reco_stream_info_t info;
     memset(stats, 0, sizeof *stats);
-    if (reco_key_events(key, sizeof key, tenant) < 0 || stream_info(st, tenant, key, &info) != 0) {
+    if (reco_key_events(key, sizeof key, tenant) < 0 ||
+        reco_dataset_stream_info(st, tenant, key, &info) != 0) {
         reco_weights_destroy(weights);
         reco_dataset_state_clear(state);
         return -1;

@@ -49,6 +49,18 @@ typedef reco_event_fields_t reco_stream_event_t;
 int reco_dataset_parse_event(const redisReply *fields, const reco_weights_t *weights,
                              reco_stream_event_t *ev, const char **why);
 
+/* What XINFO STREAM says. has_counters: Redis >= 7 gave entries-added and max-deleted-entry-id. */
+typedef struct {
+    long long length, entries_added;
+    char last_generated[RECO_STREAM_ID_MAX], max_deleted[RECO_STREAM_ID_MAX];
+    int has_counters, exists;
+} reco_stream_info_t;
+
+/* XINFO STREAM key. 0 (a missing key is an existing, empty stream: exists = 0), or -1 (logged
+ * with the tenant's name). */
+int reco_dataset_stream_info(reco_store_t *st, const char *tenant, const char *key,
+                             reco_stream_info_t *info);
+
 /* A tenant's log between builds. Zero it before the first use. */
 typedef struct {
     reco_events_t *events;            /* NULL: nothing read yet */
