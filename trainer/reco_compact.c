@@ -60,7 +60,10 @@ static const char STEP_SCRIPT[] =
     "end\n"
     "redis.call('XSETID', copy, s['last-generated-id'], 'ENTRIESADDED', s['entries-added'],\n"
     "           'MAXDELETEDID', s['max-deleted-entry-id'])\n"
+    /* the old stream is UNLINKed, so a large one is freed off Redis's main thread */
+    "redis.call('RENAME', src, copy .. ':old')\n"
     "redis.call('RENAME', copy, src)\n"
+    "redis.call('UNLINK', copy .. ':old')\n"
     "local deleted = s['entries-added'] - s['length']\n"
     "redis.call('HSET', record, 'at', now, 'deleted', deleted, 'entries', s['length'])\n"
     "return {'done', s['length'], deleted}\n";
