@@ -10,21 +10,21 @@
 #include "reco_validate.h"
 
 static const reco_route_t ROUTES[] = {
-    {"POST", "/admin/tenants"},
-    {"GET", "/admin/tenants"},
-    {"GET", "/admin/tenants/{tenant}"},
-    {"PATCH", "/admin/tenants/{tenant}"},
-    {"DELETE", "/admin/tenants/{tenant}"},
-    {"POST", "/admin/tenants/{tenant}/keys"},
-    {"GET", "/admin/tenants/{tenant}/keys"},
-    {"DELETE", "/admin/tenants/{tenant}/keys/{id}"},
-    {NULL, NULL},
+    {"POST", "/admin/tenants", RECO_ROUTE_ADMIN},
+    {"GET", "/admin/tenants", RECO_ROUTE_ADMIN},
+    {"GET", "/admin/tenants/{tenant}", RECO_ROUTE_ADMIN},
+    {"PATCH", "/admin/tenants/{tenant}", RECO_ROUTE_ADMIN},
+    {"DELETE", "/admin/tenants/{tenant}", RECO_ROUTE_ADMIN},
+    {"POST", "/admin/tenants/{tenant}/keys", RECO_ROUTE_ADMIN},
+    {"GET", "/admin/tenants/{tenant}/keys", RECO_ROUTE_ADMIN},
+    {"DELETE", "/admin/tenants/{tenant}/keys/{id}", RECO_ROUTE_ADMIN},
+    {NULL, NULL, RECO_ROUTE_UNDECLARED},
 };
 
 void reco_admin_routes(reco_route_fn emit, void *ctx)
 {
     for (size_t i = 0; ROUTES[i].method; i++)
-        emit(ROUTES[i].method, ROUTES[i].path, ctx);
+        emit(&ROUTES[i], ctx);
 }
 
 /* The body as an object holding only the fields named (NULL-terminated), or NULL after 400. */

@@ -79,6 +79,7 @@ typedef struct {
     enum evhttp_cmd_type method;
     const char *pattern[4]; /* segments after /v1/{tenant}/; "{name}" captures one id; NULL ends */
     reco_v1_handler_fn handler;
+    reco_route_role_t role; /* reco_routes.h: read = what a read key may call */
 } route_t;
 
 #define GET EVHTTP_REQ_GET
@@ -87,38 +88,39 @@ typedef struct {
 #define DELETE EVHTTP_REQ_DELETE
 
 static const route_t routes[] = {
-    {POST, {"events"}, reco_v1_post_events},
-    {DELETE, {"events"}, reco_v1_delete_events},
-    {POST, {"transactions"}, reco_v1_post_transactions},
-    {PUT, {"items"}, reco_v1_put_items},
-    {POST, {"items"}, reco_v1_put_items},
-    {GET, {"items", "{item}"}, reco_v1_get_item},
-    {GET, {"items", "{item}", "events"}, reco_v1_list_item_events},
-    {PUT, {"users"}, reco_v1_put_users},
-    {POST, {"users"}, reco_v1_put_users},
-    {GET, {"users", "{user}"}, reco_v1_get_user},
-    {DELETE, {"users", "{user}"}, reco_v1_delete_user},
-    {GET, {"users", "{user}", "events"}, reco_v1_list_user_events},
-    {GET, {"users", "{user}", "export"}, reco_v1_export_user},
-    {POST, {"users", "{from}", "transfer", "{to}"}, reco_v1_transfer_user},
-    {DELETE, {"sessions", "{session}"}, reco_v1_delete_session},
-    {GET, {"actions"}, reco_v1_list_actions},
-    {PUT, {"actions", "{name}"}, reco_v1_put_action},
-    {DELETE, {"actions", "{name}"}, reco_v1_delete_action},
-    {GET, {"recommend"}, reco_v1_get_recommend},
-    {GET, {"resort"}, reco_v1_get_resort},
-    {POST, {"resort"}, reco_v1_post_resort},
-    {POST, {"recommend", "bulk"}, reco_v1_post_recommend_bulk}, /* before recommend/{scenario} */
-    {GET, {"recommend", "{scenario}"}, reco_v1_get_recommend_scenario},
-    {POST, {"recommend", "{scenario}"}, reco_v1_post_recommend_scenario},
-    {GET, {"scenarios"}, reco_v1_list_scenarios},
-    {PUT, {"scenarios", "{id}"}, reco_v1_put_scenario},
-    {GET, {"scenarios", "{id}"}, reco_v1_get_scenario},
-    {DELETE, {"scenarios", "{id}"}, reco_v1_delete_scenario},
-    {POST, {"train"}, post_train},
-    {GET, {"models"}, get_models},
-    {GET, {"stats"}, get_stats},
-    {GET, {"status"}, get_status},
+    {POST, {"events"}, reco_v1_post_events, RECO_ROUTE_WRITE},
+    {DELETE, {"events"}, reco_v1_delete_events, RECO_ROUTE_WRITE},
+    {POST, {"transactions"}, reco_v1_post_transactions, RECO_ROUTE_WRITE},
+    {PUT, {"items"}, reco_v1_put_items, RECO_ROUTE_WRITE},
+    {POST, {"items"}, reco_v1_put_items, RECO_ROUTE_WRITE},
+    {GET, {"items", "{item}"}, reco_v1_get_item, RECO_ROUTE_WRITE},
+    {GET, {"items", "{item}", "events"}, reco_v1_list_item_events, RECO_ROUTE_WRITE},
+    {PUT, {"users"}, reco_v1_put_users, RECO_ROUTE_WRITE},
+    {POST, {"users"}, reco_v1_put_users, RECO_ROUTE_WRITE},
+    {GET, {"users", "{user}"}, reco_v1_get_user, RECO_ROUTE_WRITE},
+    {DELETE, {"users", "{user}"}, reco_v1_delete_user, RECO_ROUTE_WRITE},
+    {GET, {"users", "{user}", "events"}, reco_v1_list_user_events, RECO_ROUTE_WRITE},
+    {GET, {"users", "{user}", "export"}, reco_v1_export_user, RECO_ROUTE_WRITE},
+    {POST, {"users", "{from}", "transfer", "{to}"}, reco_v1_transfer_user, RECO_ROUTE_WRITE},
+    {DELETE, {"sessions", "{session}"}, reco_v1_delete_session, RECO_ROUTE_WRITE},
+    {GET, {"actions"}, reco_v1_list_actions, RECO_ROUTE_WRITE},
+    {PUT, {"actions", "{name}"}, reco_v1_put_action, RECO_ROUTE_WRITE},
+    {DELETE, {"actions", "{name}"}, reco_v1_delete_action, RECO_ROUTE_WRITE},
+    {GET, {"recommend"}, reco_v1_get_recommend, RECO_ROUTE_READ},
+    {GET, {"resort"}, reco_v1_get_resort, RECO_ROUTE_READ},
+    {POST, {"resort"}, reco_v1_post_resort, RECO_ROUTE_READ},
+    /* before recommend/{scenario} */
+    {POST, {"recommend", "bulk"}, reco_v1_post_recommend_bulk, RECO_ROUTE_READ},
+    {GET, {"recommend", "{scenario}"}, reco_v1_get_recommend_scenario, RECO_ROUTE_READ},
+    {POST, {"recommend", "{scenario}"}, reco_v1_post_recommend_scenario, RECO_ROUTE_READ},
+    {GET, {"scenarios"}, reco_v1_list_scenarios, RECO_ROUTE_WRITE},
+    {PUT, {"scenarios", "{id}"}, reco_v1_put_scenario, RECO_ROUTE_WRITE},
+    {GET, {"scenarios", "{id}"}, reco_v1_get_scenario, RECO_ROUTE_WRITE},
+    {DELETE, {"scenarios", "{id}"}, reco_v1_delete_scenario, RECO_ROUTE_WRITE},
+    {POST, {"train"}, post_train, RECO_ROUTE_WRITE},
+    {GET, {"models"}, get_models, RECO_ROUTE_WRITE},
+    {GET, {"stats"}, get_stats, RECO_ROUTE_WRITE},
+    {GET, {"status"}, get_status, RECO_ROUTE_WRITE},
 };
 
 static const char *method_name(enum evhttp_cmd_type m)
@@ -134,7 +136,8 @@ void reco_api_v1_routes(reco_route_fn emit, void *ctx)
             size_t len = strlen(path);
             snprintf(path + len, sizeof path - len, "/%s", routes[i].pattern[k]);
         }
-        emit(method_name(routes[i].method), path, ctx);
+        reco_route_t route = {method_name(routes[i].method), path, routes[i].role};
+        emit(&route, ctx);
     }
 }
 

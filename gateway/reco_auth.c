@@ -1,8 +1,12 @@
 /* reco_auth — API keys, roles, rate limits and CORS in front of the dispatch (see reco_auth.h).
  *
- * The routes of reco_routes.h are compiled once into segment patterns; a request is matched
- * against those with its segment count. READ_ROUTES names the recommendation routes (what a
- * read key may call); every other route of /v1 and /compat needs a write key. */
+ * Who may call a route is declared with the route (reco_routes.h: public, read, write, admin).
+ * A request's decoded path is matched by the gateway's one route matcher (reco_route_match.h)
+ * against every served route: the strictest role among the routes of its method decides; a path
+ * served only with other methods (a 405 to come) needs a write key even where its routes are
+ * read; an OPTIONS on a path with read routes is a CORS preflight. A path no route matches is
+ * decided by its area: /admin admin, /v1/{tenant}/... write (the native dispatch answers 404 or
+ * 405), any other /v1 or /compat path 404 before any key is looked at, and the rest public. */
 #include "reco_auth.h"
 
 #include <event2/keyvalq_struct.h>
@@ -15,59 +19,19 @@
 #include "reco_apikey.h"
 #include "reco_auth_redis.h"
 #include "reco_log.h"
-#include "reco_routes.h"
+#include "reco_route_match.h"
 #include "reco_validate.h"
 
-/* What a read key may call: recommendations and lookups of every dialect, and bulk recommend. */
-static const reco_route_t READ_ROUTES[] = {
-    {"GET", "/v1/{tenant}/recommend"},
-    {"GET", "/v1/{tenant}/resort"},
-    {"POST", "/v1/{tenant}/resort"},
-    {"POST", "/v1/{tenant}/recommend/bulk"},
-    {"GET", "/v1/{tenant}/recommend/{scenario}"},
-    {"POST", "/v1/{tenant}/recommend/{scenario}"},
-    {"GET", "/compat/aegeria/{tenant}/recommendation/bought-with"},
-    {"GET", "/compat/aegeria/{tenant}/recommendation/by-similar-customers"},
-    {"GET", "/compat/tastehit/api/{customer}/v1/{widget}/r"},
-    {"GET", "/compat/gravity/{tenant}/getItemRecommendation"},
-    {"POST", "/compat/gravity/{tenant}/getItemRecommendation"},
-    {"POST", "/compat/gravity/{tenant}/getItemRecommendationBulk"},
-    {"GET", "/compat/yoochoose/api/v2/{customerid}/{userid}/{scenarioid}.json"},
-    {"GET", "/compat/yoochoose/api/v2/{customerid}/{userid}/{scenarioid}.jsonp"},
-    {"GET", "/compat/yoochoose/api/{customerid}/{userid}/{scenarioid}.json"},
-    {"GET", "/compat/yoochoose/api/{customerid}/{userid}/{scenarioid}.jsonp"},
-    {"GET", "/compat/yoochoose/ebl/{customerid}/{userid}/{scenarioid}.json"},
-    {"GET", "/compat/yoochoose/ebl/{customerid}/{userid}/{scenarioid}.jsonp"},
-    {NULL, NULL},
-};
-
-/* Ordered: when several routes match, the strictest wins. */
+/* Ordered like reco_route_role_t (when several routes match, the strictest wins), then the
+ * answers that are no route's role. */
 typedef enum {
-    KIND_PUBLIC,
-    KIND_READ,
-    KIND_WRITE,
-    KIND_ADMIN,
+    KIND_PUBLIC = RECO_ROUTE_PUBLIC,
+    KIND_READ = RECO_ROUTE_READ,
+    KIND_WRITE = RECO_ROUTE_WRITE,
+    KIND_ADMIN = RECO_ROUTE_ADMIN,
     KIND_PREFLIGHT,
     KIND_NOT_FOUND
 } kind_t;
-
-typedef struct {
-    const char *lit;    /* a literal segment, or NULL for a parameter */
-    size_t lit_len;     /* literal: its length; parameter: the length of its literal prefix */
-    const char *prefix; /* parameter: literal text before '{' (lit_len bytes) */
-    const char *suffix; /* parameter: literal text after '}' */
-    size_t suffix_len;
-} seg_t;
-
-typedef struct {
-    char method[8];
-    int n;
-    seg_t seg[RECO_PATH_MAX_SEGMENTS];
-    int tenant_at; /* segment holding the tenant, -1 if none */
-    kind_t kind;
-    char *text; /* the template, owned: the segments point into it */
-    char *path; /* the template as listed, owned */
-} route_t;
 
 struct reco_auth {
     int on;
@@ -76,89 +40,8 @@ struct reco_auth {
     long rate, burst;
     char *cors_origin;
     reco_authdb_t *db;
-    route_t *routes;
-    size_t nroutes, cap;
+    reco_route_match_t *routes; /* every served route, with its role */
 };
-
-/* ---- the route table ---- */
-
-static int is_read_route(const char *method, const char *path)
-{
-    for (size_t i = 0; READ_ROUTES[i].method; i++)
-        if (strcmp(READ_ROUTES[i].method, method) == 0 && strcmp(READ_ROUTES[i].path, path) == 0)
-            return 1;
-    return 0;
-}
-
-static int compile(route_t *r, const char *method, const char *path)
-{
-    memset(r, 0, sizeof *r);
-    r->tenant_at = -1;
-    snprintf(r->method, sizeof r->method, "%s", method);
-    if (!(r->path = strdup(path)) || !(r->text = strdup(path))) return -1;
-    char *save = NULL;
-    for (char *s = strtok_r(r->text, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
-        if (r->n == RECO_PATH_MAX_SEGMENTS) return -1;
-        seg_t *g = &r->seg[r->n];
-        char *open = strchr(s, '{'), *close = open ? strchr(open, '}') : NULL;
-        if (!close) {
-            g->lit = s;
-            g->lit_len = strlen(s);
-        } else {
-            *open = *close = '\0';
-            g->prefix = s;
-            g->lit_len = strlen(s);
-            g->suffix = close + 1;
-            g->suffix_len = strlen(close + 1);
-            if (!strcmp(open + 1, "tenant") || !strcmp(open + 1, "customer") ||
-                !strcmp(open + 1, "customerid"))
-                r->tenant_at = r->n;
-        }
-        r->n++;
-    }
-    const char *area = r->n ? (r->seg[0].lit ? r->seg[0].lit : "") : "";
-    if (!strcmp(area, "admin"))
-        r->kind = KIND_ADMIN;
-    else if (strcmp(area, "v1") != 0 && strcmp(area, "compat") != 0)
-        r->kind = KIND_PUBLIC;
-    else
-        r->kind = is_read_route(method, path) ? KIND_READ : KIND_WRITE;
-    return 0;
-}
-
-static void add_route(const char *method, const char *path, void *ctx)
-{
-    reco_auth_t *a = ctx;
-    if (a->nroutes == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 64;
-        route_t *more = realloc(a->routes, cap * sizeof *more);
-        if (!more) return;
-        a->routes = more;
-        a->cap = cap;
-    }
-    if (compile(&a->routes[a->nroutes], method, path) == 0) {
-        a->nroutes++;
-    } else {
-        free(a->routes[a->nroutes].text);
-        free(a->routes[a->nroutes].path);
-    }
-}
-
-static int seg_matches(const seg_t *g, const char *s)
-{
-    size_t len = strlen(s);
-    if (g->lit) return len == g->lit_len && memcmp(s, g->lit, len) == 0;
-    return len > g->lit_len + g->suffix_len && memcmp(s, g->prefix, g->lit_len) == 0 &&
-           memcmp(s + len - g->suffix_len, g->suffix, g->suffix_len) == 0;
-}
-
-static int route_matches(const route_t *r, const reco_path_t *path)
-{
-    if (r->n != path->n) return 0;
-    for (int i = 0; i < r->n; i++)
-        if (!seg_matches(&r->seg[i], path->seg[i])) return 0;
-    return 1;
-}
 
 static const char *method_name(enum evhttp_cmd_type m)
 {
@@ -188,44 +71,54 @@ typedef struct {
     char read_methods[32]; /* the read methods of the path (OPTIONS preflight) */
 } decision_t;
 
+/* What the routes a path matches say (reco_route_match_each's visitor). */
+typedef struct {
+    const char *method;                    /* the request's */
+    const reco_route_match_route_t *best;  /* the strictest route of that method */
+    const reco_route_match_route_t *other; /* the strictest of another method (a 405) */
+    char *read_methods;                    /* decision_t's */
+    size_t read_methods_size;
+} matches_t;
+
+static void on_match(const reco_route_match_route_t *r, void *ctx)
+{
+    matches_t *x = ctx;
+    const char *method = r->route.method;
+    if (r->route.role == RECO_ROUTE_READ && !strstr(x->read_methods, method)) {
+        size_t len = strlen(x->read_methods);
+        snprintf(x->read_methods + len, x->read_methods_size - len, "%s%s", len ? ", " : "",
+                 method);
+    }
+    const reco_route_match_route_t **slot = strcmp(method, x->method) == 0 ? &x->best : &x->other;
+    if (!*slot || r->route.role > (*slot)->route.role) *slot = r;
+}
+
+/* The routes are matched on the decoded segments: the ones the dispatch routes by. */
 static void classify(const reco_auth_t *a, const reco_path_t *path, const char *method,
                      decision_t *d)
 {
     memset(d, 0, sizeof *d);
-    const char *area = path->n ? path->seg[0] : "";
-    if (path->n == 1 && !strcmp(area, "metrics")) { /* names tenants and their figures */
-        d->kind = KIND_ADMIN;
-        return;
-    }
-    if (strcmp(area, "v1") != 0 && strcmp(area, "compat") != 0 && strcmp(area, "admin") != 0)
-        return; /* KIND_PUBLIC */
-    const route_t *best = NULL, *other = NULL;
-    for (size_t i = 0; i < a->nroutes; i++) {
-        const route_t *r = &a->routes[i];
-        if (!route_matches(r, path)) continue;
-        if (r->kind == KIND_READ && !strstr(d->read_methods, r->method)) {
-            size_t len = strlen(d->read_methods);
-            snprintf(d->read_methods + len, sizeof d->read_methods - len, "%s%s", len ? ", " : "",
-                     r->method);
-        }
-        const route_t **slot = strcmp(r->method, method) == 0 ? &best : &other;
-        if (!*slot || r->kind > (*slot)->kind) *slot = r;
-    }
-    if (!best && strcmp(method, "OPTIONS") == 0 && d->read_methods[0]) {
+    matches_t x = {method, NULL, NULL, d->read_methods, sizeof d->read_methods};
+    reco_route_match_each(a->routes, (const char *const *)path->seg, path->n, on_match, &x);
+    if (!x.best && strcmp(method, "OPTIONS") == 0 && d->read_methods[0]) {
         d->kind = KIND_PREFLIGHT;
         return;
     }
-    const route_t *r = best ? best : other;
+    const reco_route_match_route_t *r = x.best ? x.best : x.other;
+    const char *area = path->n ? path->seg[0] : "";
     if (r) { /* another method than the path's routes serve (a 405): a write key all the same */
-        d->kind = r->kind == KIND_READ && !best ? KIND_WRITE : r->kind;
-        d->tenant = r->tenant_at >= 0 ? path->seg[r->tenant_at] : NULL;
+        kind_t kind = (kind_t)r->route.role;
+        d->kind = kind == KIND_READ && !x.best ? KIND_WRITE : kind;
+        d->tenant = r->tenant_segment >= 0 ? path->seg[r->tenant_segment] : NULL;
     } else if (!strcmp(area, "admin")) {
         d->kind = KIND_ADMIN;
     } else if (!strcmp(area, "v1") && path->n >= 2) {
         d->kind = KIND_WRITE;
         d->tenant = path->seg[1];
-    } else {
+    } else if (!strcmp(area, "v1") || !strcmp(area, "compat")) {
         d->kind = KIND_NOT_FOUND;
+    } else {
+        d->kind = KIND_PUBLIC; /* outside /v1, /compat and /admin: the dispatch answers (404) */
     }
 }
 
@@ -490,23 +383,10 @@ reco_auth_t *reco_auth_new(struct event_base *base, const reco_auth_config_t *cf
     a->admin_key = strdup(on ? cfg->admin_key : "");
     a->admin_len = strlen(a->admin_key ? a->admin_key : "");
     a->cors_origin = strdup(cfg->cors_origin ? cfg->cors_origin : "");
-    reco_routes_each(add_route, a);
-    for (size_t i = 0; READ_ROUTES[i].method;
-         i++) { /* a renamed route must not turn into a write route */
-        int served = 0;
-        for (size_t k = 0; k < a->nroutes && !served; k++)
-            served = a->routes[k].kind == KIND_READ &&
-                     !strcmp(a->routes[k].method, READ_ROUTES[i].method) &&
-                     !strcmp(a->routes[k].path, READ_ROUTES[i].path);
-        if (!served) {
-            reco_error(
-                "auth: the read route %s %s is not served (reco_auth.c READ_ROUTES is out of date)",
-                READ_ROUTES[i].method, READ_ROUTES[i].path);
-            reco_auth_free(&a);
-            return NULL;
-        }
-    }
-    if (!a->admin_key || !a->cors_origin ||
+    a->routes = reco_route_match_new_served();
+    if (!a->routes)
+        reco_error("auth: cannot hold the route list (out of memory, or a route without a role)");
+    if (!a->admin_key || !a->cors_origin || !a->routes ||
         (on && !(a->db = reco_authdb_new(base, cfg->redis, (int)cfg->timeout_ms)))) {
         reco_auth_free(&a);
         return NULL;
@@ -531,11 +411,7 @@ void reco_auth_free(reco_auth_t **pa)
     reco_auth_t *a = pa ? *pa : NULL;
     if (!a) return;
     reco_authdb_free(&a->db);
-    for (size_t i = 0; i < a->nroutes; i++) {
-        free(a->routes[i].text);
-        free(a->routes[i].path);
-    }
-    free(a->routes);
+    reco_route_match_destroy(&a->routes);
     if (a->admin_key) sodium_memzero(a->admin_key, a->admin_len);
     free(a->admin_key);
     free(a->cors_origin);

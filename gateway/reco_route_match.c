@@ -1,8 +1,9 @@
 /* reco_route_match — route templates and the matching of paths against them (see the header).
  *
  * Each template is split once into segments; a segment keeps the literal text before and after
- * its parameter. Matching splits the path in place into a fixed array (no allocation) and tries
- * every template of the same segment count: about a hundred short comparisons per request. */
+ * its parameter. Routes (method, role) point at their template by index. Matching splits the path
+ * in place into a fixed array (no allocation) and tries every template, or every route's
+ * template, of the same segment count: about a hundred short comparisons per request. */
 #include "reco_route_match.h"
 
 #include <stdlib.h>
@@ -18,18 +19,22 @@ typedef struct {
     char *suffix; /* after the '}' (param only) */
     size_t prefix_len, suffix_len;
     int param;
+    int tenant; /* param named tenant, customer or customerid */
 } segment_t;
 
 typedef struct {
     char *text;
     int nseg;
-    int literals; /* segments without a parameter: the tie-break score */
+    int literals;       /* segments without a parameter: the tie-break score */
+    int tenant_segment; /* the last tenant parameter's index, or -1 */
     segment_t seg[MAX_SEGMENTS];
 } template_t;
 
 struct reco_route_match {
     template_t *templates;
     size_t n, cap;
+    reco_route_match_route_t *routes; /* route.method owned, route.path = its template's text */
+    size_t nroutes, routes_cap;
 };
 
 reco_route_match_t *reco_route_match_new(void)
@@ -37,17 +42,23 @@ reco_route_match_t *reco_route_match_new(void)
     return calloc(1, sizeof(reco_route_match_t));
 }
 
-static void add_served(const char *method, const char *path, void *ctx)
+typedef struct {
+    reco_route_match_t *m;
+    int failed;
+} served_t;
+
+static void add_served(const reco_route_t *route, void *ctx)
 {
-    (void)method;
-    reco_route_match_add(ctx, path);
+    served_t *s = ctx;
+    if (reco_route_match_add_route(s->m, route) < 0) s->failed = 1;
 }
 
 reco_route_match_t *reco_route_match_new_served(void)
 {
-    reco_route_match_t *m = reco_route_match_new();
-    if (m) reco_routes_each(add_served, m);
-    return m;
+    served_t s = {reco_route_match_new(), 0};
+    if (s.m) reco_routes_each(add_served, &s);
+    if (s.failed) reco_route_match_destroy(&s.m);
+    return s.m;
 }
 
 static void template_clear(template_t *t)
@@ -64,7 +75,10 @@ void reco_route_match_destroy(reco_route_match_t **m)
     if (!m || !*m) return;
     for (size_t i = 0; i < (*m)->n; i++)
         template_clear(&(*m)->templates[i]);
+    for (size_t i = 0; i < (*m)->nroutes; i++)
+        free((char *)(*m)->routes[i].route.method);
     free((*m)->templates);
+    free((*m)->routes);
     free(*m);
     *m = NULL;
 }
@@ -98,6 +112,12 @@ static int segment_parse(segment_t *seg, const char *text)
     if (open && !close) return -1;
     if (!open && strchr(text, '}')) return -1;
     seg->param = open != NULL;
+    if (open) {
+        size_t len = (size_t)(close - open - 1);
+        seg->tenant = (len == 6 && !strncmp(open + 1, "tenant", len)) ||
+                      (len == 8 && !strncmp(open + 1, "customer", len)) ||
+                      (len == 10 && !strncmp(open + 1, "customerid", len));
+    }
     seg->prefix = strndup(text, open ? (size_t)(open - text) : strlen(text));
     seg->suffix = strdup(close ? close + 1 : "");
     if (!seg->prefix || !seg->suffix || strchr(seg->suffix, '{')) return -1;
@@ -124,11 +144,13 @@ int reco_route_match_add(reco_route_match_t *m, const char *template_path)
     }
     template_t *t = &m->templates[m->n];
     memset(t, 0, sizeof *t);
+    t->tenant_segment = -1;
     int ok = (t->text = strdup(template_path)) != NULL;
     for (int i = 0; ok && i < n; i++) {
         t->nseg = i + 1;
         ok = segment_parse(&t->seg[i], segs[i]) == 0;
         t->literals += ok && !t->seg[i].param;
+        if (ok && t->seg[i].tenant) t->tenant_segment = i;
     }
     if (!ok) {
         template_clear(t);
@@ -146,6 +168,15 @@ static int segment_matches(const segment_t *seg, const char *text, size_t len)
            memcmp(text + len - suf, seg->suffix, suf) == 0;
 }
 
+static int template_matches(const template_t *t, const char *const *segs, const size_t *lens, int n)
+{
+    if (t->nseg != n) return 0;
+    int k = 0;
+    while (k < n && segment_matches(&t->seg[k], segs[k], lens[k]))
+        k++;
+    return k == n;
+}
+
 int reco_route_match_find(const reco_route_match_t *m, const char *path)
 {
     char buf[MAX_PATH], *segs[MAX_SEGMENTS];
@@ -155,13 +186,53 @@ int reco_route_match_find(const reco_route_match_t *m, const char *path)
     int best = -1;
     for (size_t i = 0; i < m->n; i++) {
         const template_t *t = &m->templates[i];
-        if (t->nseg != n || (best >= 0 && t->literals <= m->templates[best].literals)) continue;
-        int k = 0;
-        while (k < n && segment_matches(&t->seg[k], segs[k], lens[k]))
-            k++;
-        if (k == n) best = (int)i;
+        if (best >= 0 && t->literals <= m->templates[best].literals) continue;
+        if (template_matches(t, (const char *const *)segs, lens, n)) best = (int)i;
     }
     return best;
+}
+
+int reco_route_match_add_route(reco_route_match_t *m, const reco_route_t *route)
+{
+    if (!m || !route || !route->method || !route->method[0] ||
+        route->role <= RECO_ROUTE_UNDECLARED || route->role > RECO_ROUTE_ADMIN)
+        return -1;
+    if (m->nroutes == m->routes_cap) {
+        size_t cap = m->routes_cap ? m->routes_cap * 2 : 64;
+        reco_route_match_route_t *grown = realloc(m->routes, cap * sizeof *grown);
+        if (!grown) return -1;
+        m->routes = grown;
+        m->routes_cap = cap;
+    }
+    char *method = strdup(route->method);
+    int index = method ? reco_route_match_add(m, route->path) : -1;
+    if (index < 0) {
+        free(method);
+        return -1;
+    }
+    const template_t *t = &m->templates[index];
+    m->routes[m->nroutes++] = (reco_route_match_route_t){
+        .route = {method, t->text, route->role},
+        .template_index = index,
+        .tenant_segment = t->tenant_segment,
+    };
+    return index;
+}
+
+size_t reco_route_match_each(const reco_route_match_t *m, const char *const *segments, int n,
+                             reco_route_match_fn visit, void *ctx)
+{
+    size_t lens[MAX_SEGMENTS], matched = 0;
+    if (!m || !segments || n < 0 || n > MAX_SEGMENTS) return 0;
+    for (int k = 0; k < n; k++)
+        lens[k] = strlen(segments[k]);
+    for (size_t i = 0; i < m->nroutes; i++) {
+        const reco_route_match_route_t *r = &m->routes[i];
+        if (!template_matches(&m->templates[r->template_index], segments, lens, n)) continue;
+        matched++;
+        if (visit) visit(r, ctx);
+    }
+    return matched;
 }
 
 size_t reco_route_match_count(const reco_route_match_t *m)
