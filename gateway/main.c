@@ -159,6 +159,54 @@ static int parse_options(int argc, char **argv, options_t *o)
     return -1;
 }
 
+/* An event loop that folds the epoll changes of a turn into one epoll_ctl: the add/remove pairs
+ * evhttp makes on a keep-alive connection around each request (a syscall is dear on a VM).
+ * NULL when out of memory. */
+static struct event_base *new_event_base(void)
+{
+    struct event_config *event_cfg = event_config_new();
+    if (!event_cfg)
+        return NULL;
+    event_config_set_flag(event_cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+    struct event_base *base = event_base_new_with_config(event_cfg);
+    event_config_free(event_cfg);
+    return base;
+}
+
+/* The HTTP server of gw, listening on o's address; NULL with the reason logged. */
+static struct evhttp *new_http(struct event_base *base, const options_t *o, reco_gateway_t *gw)
+{
+    struct evhttp *http = evhttp_new(base);
+    if (!http)
+        return NULL;
+    /* Bodies a little over the limit still reach us so that the 413 is JSON; far larger ones are
+     * cut off by libevent itself before they are buffered. */
+    evhttp_set_max_body_size(http, (ev_ssize_t)o->max_body_bytes * 2 + 65536);
+    evhttp_set_max_headers_size(http, 64 * 1024);
+    evhttp_set_timeout(http, (int)o->idle_timeout_s);
+    evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                                         EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+    evhttp_set_gencb(http, on_http, gw);
+    if (!evhttp_bind_socket_with_handle(http, o->http_host, (ev_uint16_t)o->http_port)) {
+        reco_error("cannot listen on %s:%ld", o->http_host, o->http_port);
+        evhttp_free(http);
+        return NULL;
+    }
+    return http;
+}
+
+/* Serves until SIGINT or SIGTERM. */
+static void run(struct event_base *base)
+{
+    struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
+    struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+    event_add(sigint, NULL);
+    event_add(sigterm, NULL);
+    event_base_dispatch(base);
+    event_free(sigint);
+    event_free(sigterm);
+}
+
 int main(int argc, char **argv)
 {
     options_t o = {.http_host = "127.0.0.1",
@@ -184,20 +232,16 @@ int main(int argc, char **argv)
         reco_routes_print(stdout);
         return fflush(stdout) == 0 ? 0 : 1;
     }
-    if (reco_openapi_init() != 0 || reco_metrics_init(o.access_log) != 0)
+    if (reco_openapi_init() != 0)
         return 1;
+    if (reco_metrics_init(o.access_log) != 0) {
+        reco_error("metrics: out of memory, or a route the route matcher refuses (reco_routes.h)");
+        return 1;
+    }
     reco_static_init(o.dashboard_dir);
     zsys_handler_set(NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    /* epoll changelist: the add/remove pairs evhttp makes on a keep-alive connection around each
-     * request are folded into one epoll_ctl per loop turn (a syscall is dear on a VM) */
-    struct event_config *event_cfg = event_config_new();
-    if (event_cfg)
-        event_config_set_flag(event_cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
-    struct event_base *base = event_cfg ? event_base_new_with_config(event_cfg) : NULL;
-    if (event_cfg)
-        event_config_free(event_cfg);
     reco_broker_config_t bc = {.bind = {o.ingest_bind, o.query_bind},
                                .heartbeat_ms = (int)o.heartbeat_ms,
                                .liveness = 3,
@@ -206,39 +250,22 @@ int main(int argc, char **argv)
                                .reply_timeout_ms = {(int)o.ingest_reply_timeout_ms, (int)o.reply_timeout_ms},
                                .max_queue = 10000,
                                .credit = {1, (int)o.query_credit}};
+    struct event_base *base = new_event_base();
     reco_auth_t *auth = base ? reco_auth_new(base, &o.auth) : NULL;
     reco_broker_t *broker = auth ? reco_broker_new(base, &bc) : NULL;
-    struct evhttp *http = broker ? evhttp_new(base) : NULL;
+    reco_gateway_t gw = {broker, (size_t)o.max_body_bytes, o.default_interval_ms, auth};
+    struct evhttp *http = broker ? new_http(base, &o, &gw) : NULL;
     if (!http) {
         reco_error("cannot start (see above)");
         return 1;
     }
-    reco_gateway_t gw = {broker, (size_t)o.max_body_bytes, o.default_interval_ms, auth};
-    /* Bodies a little over the limit still reach us so that the 413 is JSON; far larger ones are
-     * cut off by libevent itself before they are buffered. */
-    evhttp_set_max_body_size(http, (ev_ssize_t)o.max_body_bytes * 2 + 65536);
-    evhttp_set_max_headers_size(http, 64 * 1024);
-    evhttp_set_timeout(http, (int)o.idle_timeout_s);
-    evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-                                         EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-    evhttp_set_gencb(http, on_http, &gw);
-    if (!evhttp_bind_socket_with_handle(http, o.http_host, (ev_uint16_t)o.http_port)) {
-        reco_error("cannot listen on %s:%ld", o.http_host, o.http_port);
-        return 1;
-    }
-    struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
-    struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, base);
-    event_add(sigint, NULL);
-    event_add(sigterm, NULL);
     reco_info("listening on http://%s:%ld", o.http_host, o.http_port);
 
-    event_base_dispatch(base);
+    run(base);
 
     reco_broker_destroy(&broker);
     evhttp_free(http);
     reco_auth_free(&auth);
-    event_free(sigint);
-    event_free(sigterm);
     event_base_free(base);
     reco_openapi_free();
     reco_metrics_free();
