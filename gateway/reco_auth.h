@@ -2,9 +2,10 @@
  * gateway's dispatch (docs/auth.md).
  *
  * Every request passes reco_auth_handle, which decides from the route it addresses:
- *  - public (/healthz, /openapi.json, /dashboard/, anything outside /v1, /compat, /admin):
- *    dispatched at once;
- *  - admin (/admin/...): needs the admin key (--admin-key), compared in constant time;
+ *  - public (/healthz, /openapi.json, /dashboard/, anything outside /v1, /compat, /admin and
+ *    /metrics): dispatched at once;
+ *  - admin (/admin/..., GET /metrics): needs the admin key (--admin-key), compared in constant
+ *    time;
  *  - a tenant's route (/v1/{tenant}/..., /compat/<vendor>/...): a read route (recommendations:
  *    every dialect's recommend/lookup and the bulk recommend) needs a read or write key of the
  *    tenant, any other route a write key; the admin key may call any tenant.
@@ -20,9 +21,10 @@
  * and answer an OPTIONS preflight with 204; write and admin routes carry no CORS headers.
  *
  * The route of a request is found in the list of reco_routes.h (the list --list-routes prints
- * and integration-openapi holds to the dispatch): the tenant is its {tenant}, {customer} or
- * {customerid} parameter. A /compat path no route matches gets 404 with auth on, so a route
- * missing from the list can never be reached without a key. */
+ * and integration-openapi holds to the dispatch), where each route declares its role, by the
+ * gateway's one route matcher (reco_route_match.h) on the decoded path: the tenant is the
+ * route's {tenant}, {customer} or {customerid} parameter. A /compat path no route matches gets
+ * 404 with auth on, so a route missing from the list can never be reached without a key. */
 #ifndef RECO_AUTH_H
 #define RECO_AUTH_H
 
