@@ -108,26 +108,35 @@ static void test_templates(void **state)
     reco_route_match_destroy(&m); /* safe on NULL */
 }
 
-static void test_routes(void **state)
+static const reco_route_t SAMPLE_ROUTES[] = {
+    {"GET", "/v1/{tenant}/recommend/{scenario}", RECO_ROUTE_READ},
+    {"POST", "/v1/{tenant}/recommend/{scenario}", RECO_ROUTE_READ},
+    {"POST", "/v1/{tenant}/recommend/bulk", RECO_ROUTE_READ},
+    {"DELETE", "/v1/{tenant}/recommend/bulk", RECO_ROUTE_WRITE},
+    {"GET", "/compat/x/{customerid}/{userid}/{scenarioid}.json", RECO_ROUTE_READ},
+    {"GET", "/compat/x/api/{customer}/{item}", RECO_ROUTE_WRITE},
+    {"GET", "/admin/tenants/{tenant}/keys/{id}", RECO_ROUTE_ADMIN},
+    {"GET", "/healthz", RECO_ROUTE_PUBLIC},
+    {"HEAD", "/healthz", RECO_ROUTE_PUBLIC},
+    {"POST", "/compat/x/{tenant}/to/{customer}", RECO_ROUTE_WRITE},
+};
+#define SAMPLE_COUNT (sizeof SAMPLE_ROUTES / sizeof SAMPLE_ROUTES[0])
+
+static reco_route_match_t *sample_matcher(void)
 {
-    (void)state;
     reco_route_match_t *m = reco_route_match_new();
     assert_non_null(m);
-    const reco_route_t routes[] = {
-        {"GET", "/v1/{tenant}/recommend/{scenario}", RECO_ROUTE_READ},
-        {"POST", "/v1/{tenant}/recommend/{scenario}", RECO_ROUTE_READ},
-        {"POST", "/v1/{tenant}/recommend/bulk", RECO_ROUTE_READ},
-        {"DELETE", "/v1/{tenant}/recommend/bulk", RECO_ROUTE_WRITE},
-        {"GET", "/compat/x/{customerid}/{userid}/{scenarioid}.json", RECO_ROUTE_READ},
-        {"GET", "/compat/x/api/{customer}/{item}", RECO_ROUTE_WRITE},
-        {"GET", "/admin/tenants/{tenant}/keys/{id}", RECO_ROUTE_ADMIN},
-        {"GET", "/healthz", RECO_ROUTE_PUBLIC},
-        {"HEAD", "/healthz", RECO_ROUTE_PUBLIC},
-    };
-    const int template_of[] = {0, 0, 1, 1, 2, 3, 4, 5, 5}; /* a template is held once */
-    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
-        assert_int_equal(reco_route_match_add_route(m, &routes[i]), template_of[i]);
-    assert_int_equal(reco_route_match_count(m), 6);
+    const int template_of[SAMPLE_COUNT] = {0, 0, 1, 1, 2, 3, 4, 5, 5, 6}; /* a template held once */
+    for (size_t i = 0; i < SAMPLE_COUNT; i++)
+        assert_int_equal(reco_route_match_add_route(m, &SAMPLE_ROUTES[i]), template_of[i]);
+    assert_int_equal(reco_route_match_count(m), 7);
+    return m;
+}
+
+static void test_route_add(void **state)
+{
+    (void)state;
+    reco_route_match_t *m = sample_matcher();
     /* refused: no role, a role out of range, no method, a bad template */
     const reco_route_t bad[] = {
         {"GET", "/a", RECO_ROUTE_UNDECLARED},
@@ -140,9 +149,16 @@ static void test_routes(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(reco_route_match_add_route(m, &bad[i]), -1);
     assert_int_equal(reco_route_match_add_route(m, NULL), -1);
-    assert_int_equal(reco_route_match_add_route(NULL, &routes[0]), -1);
-    assert_int_equal(reco_route_match_count(m), 6);
+    assert_int_equal(reco_route_match_add_route(NULL, &SAMPLE_ROUTES[0]), -1);
+    assert_int_equal(reco_route_match_count(m), 7);
+    reco_route_match_destroy(&m);
+    assert_null(m);
+}
 
+static void test_route_each(void **state)
+{
+    (void)state;
+    reco_route_match_t *m = sample_matcher();
     /* several routes: every method of every matching template, in the order added */
     seen_t s;
     assert_int_equal(each(m, &s, (const char *const[]){"v1", "shop", "recommend", "bulk", NULL}),
@@ -165,11 +181,13 @@ static void test_routes(void **state)
     assert_true(seen_has(&s, "GET", "/compat/x/api/{customer}/{item}", RECO_ROUTE_WRITE, 3));
     assert_int_equal(each(m, &s, (const char *const[]){"compat", "x", "c1", "u", "s.json", NULL}),
                      1);
-    /* the last tenant parameter counts; a route without one has -1 */
     assert_int_equal(each(m, &s, (const char *const[]){"admin", "tenants", "t", "keys", "k", NULL}),
                      1);
     assert_int_equal(s.route[0]->tenant_segment, 2);
     assert_int_equal(s.route[0]->route.role, RECO_ROUTE_ADMIN);
+    /* with two tenant parameters the last counts; a route without one has -1 */
+    assert_int_equal(each(m, &s, (const char *const[]){"compat", "x", "a", "to", "b", NULL}), 1);
+    assert_true(seen_has(&s, "POST", "/compat/x/{tenant}/to/{customer}", RECO_ROUTE_WRITE, 4));
     assert_int_equal(each(m, &s, (const char *const[]){"healthz", NULL}), 2);
     assert_true(seen_has(&s, "HEAD", "/healthz", RECO_ROUTE_PUBLIC, -1));
 
@@ -333,9 +351,9 @@ static void test_served_roles(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_templates),    cmocka_unit_test(test_routes),
-        cmocka_unit_test(test_dialects),     cmocka_unit_test(test_served_routes),
-        cmocka_unit_test(test_served_roles),
+        cmocka_unit_test(test_templates),     cmocka_unit_test(test_route_add),
+        cmocka_unit_test(test_route_each),    cmocka_unit_test(test_dialects),
+        cmocka_unit_test(test_served_routes), cmocka_unit_test(test_served_roles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
