@@ -75,14 +75,19 @@ line=$(grep "event stream compacted" "$TMP/trainer.log") || { tail -n 20 "$TMP/t
 compact_ms=$(sed -E 's/.* in ([0-9]+) ms;.*/\1/' <<<"$line")
 # SLOWLOG GET: id, time, microseconds, then the arguments; the steps are EVALs of the script
 # whose text starts with "local src, copy"
-read -r slow median_us max_us < <("${RCLI[@]}" --no-raw SLOWLOG GET 100000 | python3 -c '
+read -r slow median_us max_us last_us < <("${RCLI[@]}" --no-raw SLOWLOG GET 100000 | python3 -c '
 import re, sys
 text = sys.stdin.read()
 entries = re.split(r"\n(?=\s*\d+\) 1\) \(integer\))", text)
-steps = [int(m.group(1)) for e in entries if "local src, copy" in e
-         for m in [re.search(r"3\) \(integer\) (\d+)", e)] if m]
+steps, last = [], 0
+for e in entries:
+    m = re.search(r"3\) \(integer\) (\d+)", e)
+    if "local src, copy" in e and m:
+        steps.append(int(m.group(1)))
+        if re.search(r"10\) \"0\"", e):  # chunk 0: the last step (tail, counters, swap)
+            last = int(m.group(1))
 steps.sort()
-print(len(steps), steps[len(steps) // 2] if steps else 0, steps[-1] if steps else 0)')
+print(len(steps), steps[len(steps) // 2] if steps else 0, steps[-1] if steps else 0, last)')
 after=$("${RCLI[@]}" XLEN "$STREAM")
 [ "$after" = "$live" ] || { log "the stream has $after entries after the compaction, $live before"; exit 1; }
 
@@ -90,5 +95,6 @@ printf '\n%-52s %s\n' "events loaded (pipelined XADD, redis-cli --pipe)" "$EVENT
 printf '%-52s %s\n' "deleted (XDEL), live entries" "$deleted, $live"
 printf '%-52s %s\n' "compaction (chunk $CHUNK)" "$compact_ms ms ($(( live * 1000 / (compact_ms > 0 ? compact_ms : 1) )) entries/s)"
 printf '%-52s %s\n' "compaction steps over 1 ms: how many, median, longest" "$slow of $(( (live + CHUNK - 1) / CHUNK + 1 )), $(awk -v m="$median_us" -v u="$max_us" 'BEGIN { printf "%.1f ms, %.1f ms", m / 1000, u / 1000 }')"
+printf '%-52s %s\n' "the last step (tail, XSETID, swap; 0: under 1 ms)" "$(awk -v u="$last_us" 'BEGIN { printf "%.1f ms", u / 1000 }')"
 printf '%-52s %s\n' "ratio compaction time / load time" "$(awk -v a="$compact_ms" -v b="$load_ms" 'BEGIN { printf "%.2f", a / b }')"
 echo "$line" | sed 's/^/trainer: /'

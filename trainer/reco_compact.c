@@ -71,6 +71,7 @@ static const char STEP_SCRIPT[] =
 #define PROGRESS_EVERY 1000000 /* entries copied between progress lines */
 #define FINAL_TAIL 10          /* chunks a pass may copy for the next step to be the last */
 #define MAX_PASSES 8
+#define AOF_WAIT_MS 600000 /* for a running AOF rewrite to end */
 
 typedef struct {
     reco_store_t *st;
@@ -155,19 +156,38 @@ static int step(compaction_t *c, size_t chunk, char *cursor, size_t cap, const c
     return rc;
 }
 
-/* BGREWRITEAOF when this Redis keeps an AOF; returns what to log about it. */
-static const char *rewrite_aof(reco_store_t *st, char *buf, size_t cap)
+/* What INFO persistence says: 1 when the AOF is on (*busy: a rewrite is running or scheduled),
+ * 0 when it is off, -1 when Redis did not answer. */
+static int aof_state(reco_store_t *st, int *busy)
 {
-    if (reco_store_is_cluster(st))
+    redisReply *r = reco_store_command(st, "INFO persistence");
+    int rc = !r || r->type != REDIS_REPLY_STRING ? -1 : strstr(r->str, "aof_enabled:1") != NULL;
+    *busy = rc == 1 && (strstr(r->str, "aof_rewrite_in_progress:1") != NULL ||
+                        strstr(r->str, "aof_rewrite_scheduled:1") != NULL);
+    if (r) freeReplyObject(r);
+    return rc;
+}
+
+/* BGREWRITEAOF when this Redis keeps an AOF; returns what to log about it. A rewrite already
+ * running may have copied the stream before the swap, so it is waited for (the lease kept
+ * meanwhile, at most AOF_WAIT_MS) and a new one started after it. */
+static const char *rewrite_aof(const compaction_t *c, const reco_compact_config_t *cfg, char *buf,
+                               size_t cap)
+{
+    if (reco_store_is_cluster(c->st))
         return "on a Redis Cluster: run BGREWRITEAOF on the master of the tenant's slot to erase "
                "the old bytes from its AOF";
-    redisReply *r = reco_store_command(st, "INFO persistence");
-    int aof = r && r->type == REDIS_REPLY_STRING && strstr(r->str, "aof_enabled:1") != NULL;
-    if (r) freeReplyObject(r);
-    if (!aof) return "AOF off: the next RDB snapshot is written without the old bytes";
-    r = reco_store_command(st, "BGREWRITEAOF");
+    int busy = 0, aof = aof_state(c->st, &busy);
+    for (int64_t deadline = clock_ms() + AOF_WAIT_MS; aof == 1 && busy && clock_ms() < deadline;) {
+        struct timespec pause = {0, 100 * 1000000L};
+        nanosleep(&pause, NULL);
+        if (cfg->tick && cfg->tick(cfg->tick_ctx) != 0) break;
+        aof = aof_state(c->st, &busy);
+    }
+    if (aof == 0) return "AOF off: the next RDB snapshot is written without the old bytes";
+    redisReply *r = aof == 1 ? reco_store_command(c->st, "BGREWRITEAOF") : NULL;
     snprintf(buf, cap, "BGREWRITEAOF: %s",
-             !r                                                              ? reco_store_errstr(st)
+             !r ? reco_store_errstr(c->st)
              : r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_ERROR ? r->str
                                                                              : "unexpected reply");
     if (r) freeReplyObject(r);
@@ -212,11 +232,12 @@ static int run(compaction_t *c, const reco_compact_config_t *cfg, int64_t now_ms
         if (copied <= FINAL_TAIL * (long long)cfg->chunk) break;
     }
     if (step(c, 0, cursor, sizeof cursor, "+", now_ms, &live, &deleted) != 0) return -1;
+    int64_t copied_ms = clock_ms() - started;
     char buf[256];
-    const char *aof = rewrite_aof(c->st, buf, sizeof buf);
+    const char *aof = rewrite_aof(c, cfg, buf, sizeof buf);
     reco_info("tenant %s: event stream compacted: %lld live entries rewritten, %lld deleted ones "
-              "gone from memory, in %" PRId64 " ms; %s",
-              c->tenant, live, deleted, clock_ms() - started, aof);
+              "gone from memory, in %" PRId64 " ms; %s (after %" PRId64 " ms)",
+              c->tenant, live, deleted, copied_ms, aof, clock_ms() - started - copied_ms);
     return 0;
 }
 
