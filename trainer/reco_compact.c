@@ -19,6 +19,7 @@
 #include "reco_dataset.h"
 #include "reco_keys.h"
 #include "reco_log.h"
+#include "reco_slot.h"
 
 static const char STEP_SCRIPT[] =
     "local src, copy, lease, record = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n"
@@ -156,11 +157,42 @@ static int step(compaction_t *c, size_t chunk, char *cursor, size_t cap, const c
     return rc;
 }
 
+/* The address of the node holding key: the store's own, or on a cluster the master of the key's
+ * slot (CLUSTER SLOTS). 0, or -1 with why set. */
+static int node_of(reco_store_t *st, const char *key, char *host, size_t cap, int *port,
+                   const char **why)
+{
+    const char *address = reco_store_address(st), *colon = strrchr(address, ':');
+    if (!colon || (size_t)(colon - address) >= cap) return *why = "bad address", -1;
+    snprintf(host, cap, "%.*s", (int)(colon - address), address);
+    *port = atoi(colon + 1);
+    if (reco_store_is_cluster(st) != 1) return 0;
+    int slot = reco_slot_of(key, strlen(key)), found = -1;
+    redisReply *r = reco_store_command(st, "CLUSTER SLOTS");
+    for (size_t k = 0; r && r->type == REDIS_REPLY_ARRAY && k < r->elements && found < 0; k++) {
+        const redisReply *range = r->element[k];
+        if (range->type != REDIS_REPLY_ARRAY || range->elements < 3 ||
+            range->element[2]->type != REDIS_REPLY_ARRAY || range->element[2]->elements < 2)
+            continue;
+        const redisReply *const *e = (const redisReply *const *)range->element;
+        const redisReply *const *node = (const redisReply *const *)e[2]->element;
+        if (e[0]->integer <= slot && slot <= e[1]->integer && node[0]->type == REDIS_REPLY_STRING &&
+            node[0]->len < cap) {
+            snprintf(host, cap, "%s", node[0]->str);
+            *port = (int)node[1]->integer;
+            found = 0;
+        }
+    }
+    if (r) freeReplyObject(r);
+    if (found != 0) *why = "CLUSTER SLOTS does not name the slot's master";
+    return found;
+}
+
 /* What INFO persistence says: 1 when the AOF is on (*busy: a rewrite is running or scheduled),
  * 0 when it is off, -1 when Redis did not answer. */
-static int aof_state(reco_store_t *st, int *busy)
+static int aof_state(redisContext *ctx, int *busy)
 {
-    redisReply *r = reco_store_command(st, "INFO persistence");
+    redisReply *r = redisCommand(ctx, "INFO persistence");
     int rc = !r || r->type != REDIS_REPLY_STRING ? -1 : strstr(r->str, "aof_enabled:1") != NULL;
     *busy = rc == 1 && (strstr(r->str, "aof_rewrite_in_progress:1") != NULL ||
                         strstr(r->str, "aof_rewrite_scheduled:1") != NULL);
@@ -168,30 +200,47 @@ static int aof_state(reco_store_t *st, int *busy)
     return rc;
 }
 
-/* BGREWRITEAOF when this Redis keeps an AOF; returns what to log about it. A rewrite already
- * running may have copied the stream before the swap, so it is waited for (the lease kept
- * meanwhile, at most AOF_WAIT_MS) and a new one started after it. */
-static const char *rewrite_aof(const compaction_t *c, const reco_compact_config_t *cfg, char *buf,
-                               size_t cap)
+/* BGREWRITEAOF on the node holding the stream (over a connection of its own), when it keeps an
+ * AOF. A rewrite already running may have copied the stream before the swap, so it is waited
+ * for (the lease kept meanwhile, at most AOF_WAIT_MS) and a new one started after it. Writes
+ * what to log about it into buf. */
+static void rewrite_aof(const compaction_t *c, const reco_compact_config_t *cfg, char *buf,
+                        size_t cap)
 {
-    if (reco_store_is_cluster(c->st))
-        return "on a Redis Cluster: run BGREWRITEAOF on the master of the tenant's slot to erase "
-               "the old bytes from its AOF";
-    int busy = 0, aof = aof_state(c->st, &busy);
+    char host[256];
+    int port = 0;
+    const char *why = NULL;
+    if (node_of(c->st, c->keys[0], host, sizeof host, &port, &why) != 0) {
+        snprintf(buf, cap, "BGREWRITEAOF not sent: %s", why);
+        return;
+    }
+    int ms = reco_store_timeout_ms(c->st);
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    redisContext *ctx = redisConnectWithTimeout(host, port, tv);
+    if (!ctx || ctx->err || redisSetTimeout(ctx, tv) != REDIS_OK) {
+        snprintf(buf, cap, "BGREWRITEAOF not sent: cannot connect to %.200s:%d", host, port);
+        if (ctx) redisFree(ctx);
+        return;
+    }
+    int busy = 0, aof = aof_state(ctx, &busy);
     for (int64_t deadline = clock_ms() + AOF_WAIT_MS; aof == 1 && busy && clock_ms() < deadline;) {
         struct timespec pause = {0, 100 * 1000000L};
         nanosleep(&pause, NULL);
         if (cfg->tick && cfg->tick(cfg->tick_ctx) != 0) break;
-        aof = aof_state(c->st, &busy);
+        aof = aof_state(ctx, &busy);
     }
-    if (aof == 0) return "AOF off: the next RDB snapshot is written without the old bytes";
-    redisReply *r = aof == 1 ? reco_store_command(c->st, "BGREWRITEAOF") : NULL;
-    snprintf(buf, cap, "BGREWRITEAOF: %s",
-             !r ? reco_store_errstr(c->st)
-             : r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_ERROR ? r->str
-                                                                             : "unexpected reply");
+    redisReply *r = aof == 1 ? redisCommand(ctx, "BGREWRITEAOF") : NULL;
+    if (aof == 0)
+        snprintf(buf, cap,
+                 "AOF off on %.200s:%d: its next RDB snapshot is written without the bytes", host,
+                 port);
+    else
+        snprintf(buf, cap, "BGREWRITEAOF on %.200s:%d: %.120s", host, port,
+                 r && (r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_ERROR) ? r->str
+                 : ctx->err                                                           ? ctx->errstr
+                            : "no answer");
     if (r) freeReplyObject(r);
-    return buf;
+    redisFree(ctx);
 }
 
 /* One pass: copies (cursor, the stream's last id as the pass starts] chunk by chunk. 0 (*copied
@@ -233,8 +282,8 @@ static int run(compaction_t *c, const reco_compact_config_t *cfg, int64_t now_ms
     }
     if (step(c, 0, cursor, sizeof cursor, "+", now_ms, &live, &deleted) != 0) return -1;
     int64_t copied_ms = clock_ms() - started;
-    char buf[256];
-    const char *aof = rewrite_aof(c, cfg, buf, sizeof buf);
+    char aof[384];
+    rewrite_aof(c, cfg, aof, sizeof aof);
     reco_info("tenant %s: event stream compacted: %lld live entries rewritten, %lld deleted ones "
               "gone from memory, in %" PRId64 " ms; %s (after %" PRId64 " ms)",
               c->tenant, live, deleted, copied_ms, aof, clock_ms() - started - copied_ms);

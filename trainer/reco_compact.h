@@ -13,8 +13,9 @@
  * deleted during a compaction comes back. Each step checks that the trainer still holds the
  * tenant's lease and that the copy ends where the previous step left it; otherwise the
  * compaction stops and the stream stays as it was (the copy is dropped by the next one).
- * After the rename, on a standalone Redis with AOF on, BGREWRITEAOF writes a new AOF base
- * without the old bytes (on a cluster the log names the node to run it on).
+ * After the rename, BGREWRITEAOF on the node holding the stream (on a cluster: the master of
+ * the tenant's slot, from CLUSTER SLOTS), over a connection of its own, writes a new AOF base
+ * without the old bytes; a rewrite already running is waited for first.
  *
  * When: reco_compact_maybe runs one when the stream lost entries since the last compaction
  * (XINFO: entries-added - length grew; reco:{T}:events-compacted remembers it) and the last one

@@ -13,6 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import ClusterTestCase, key, wait_until  # noqa: E402
+import redis_cluster  # noqa: E402
 
 MARKER = "gone-4711"  # the deleted user's id: its bytes must leave the stream and the disk
 
@@ -37,15 +38,15 @@ class Compaction(ClusterTestCase):
     def delete_user_events(self, tenant, user):
         return self.assertStatus(self.cluster.http("DELETE", "/v1/%s/events?user=%s" % (tenant, user)), 200)
 
-    def aof_bytes(self):
+    def aof_bytes(self, data_dir="redis"):
         data = b""
-        for path in glob.glob(os.path.join(self.cluster.tmp, "redis", "appendonlydir", "*")):
+        for path in glob.glob(os.path.join(self.cluster.tmp, data_dir, "appendonlydir", "*")):
             with open(path, "rb") as f:
                 data += f.read()
         return data
 
-    def aof_rewritten(self):
-        info = self.cluster.redis("INFO", "persistence")
+    def aof_rewritten(self, node=None):
+        info = node.call("INFO", "persistence") if node else self.cluster.redis("INFO", "persistence")
         return "aof_rewrite_in_progress:0" in info and "aof_rewrite_scheduled:0" in info
 
     def test_deleted_events_leave_memory_and_disk(self):
@@ -145,6 +146,41 @@ class Compaction(ClusterTestCase):
         started = re.search(r"compacting the event stream \((\d+) entries deleted", out)
         ended = re.search(r"compacted: \d+ live entries rewritten, (\d+) deleted", out)
         self.assertGreater(int(ended.group(1)), int(started.group(1)), out)
+
+class CompactionOnCluster(Compaction):
+    """On a Redis Cluster the stream's slot may live on any master: the trainer sends
+    BGREWRITEAOF to that one (and the copy and the swap happen there, in the tenant's slot)."""
+    cluster_kwargs = {"redis_cluster": True, "query_workers": 1, "trainer": False}
+
+    @classmethod
+    def setUpData(cls):
+        for node in cls.cluster.redis_all("CONFIG", "SET", "rdbcompression", "no"):
+            assert node == "OK", node
+
+    # the single-Redis tests are not run again here
+    test_deleted_events_leave_memory_and_disk = None
+    test_builds_after_a_compaction_read_on_incrementally = None
+    test_writes_and_deletions_during_a_compaction = None
+
+    def test_the_slots_master_rewrites_its_aof(self):
+        c = self.cluster
+        # a tenant whose slot is not on the node the trainer first connects to
+        t = next(t for t in ("erase-%d" % k for k in range(100))
+                 if c._resp.port_of_slot(redis_cluster.tenant_slot(t)) != c.redis_ports[0])
+        port = c._resp.port_of_slot(redis_cluster.tenant_slot(t))
+        self.post(t, [{"user": MARKER if k % 10 == 5 else "u%d" % (k % 4), "item": "i%d" % k, "type": "view"}
+                      for k in range(40)])
+        self.assertEqual(self.delete_user_events(t, MARKER)["deleted"], 4)
+        self.assertIn(MARKER, c.redis("DUMP", key(t, "events")))
+        rc, out = c.run_trainer_once(t, extra_args=["--compact-chunk", "6"])
+        self.assertEqual(rc, 0, out)
+        self.assertIn("event stream compacted: 36 live entries rewritten, 4 deleted ones gone", out)
+        self.assertIn("BGREWRITEAOF on 127.0.0.1:%d: Background append only file rewriting" % port, out)
+        self.assertNotIn(MARKER, c.redis("DUMP", key(t, "events")))
+        node, data_dir = c._resp.node(port), "redis-%d" % c.redis_ports.index(port)
+        wait_until(lambda: self.aof_rewritten(node) and MARKER.encode() not in self.aof_bytes(data_dir),
+                   timeout=20, what="the slot's master's AOF without the deleted user's id")
+
 
 if __name__ == "__main__":
     unittest.main()
