@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "reco_store.h"
+#include "reco_version_cache.h"
 #include "reco_wire.h"
 
 /* Fills rep for a failed read: reply NULL (I/O failure, see reco_store_errstr), an error reply,
@@ -43,6 +44,12 @@ typedef struct {
  * once the version is current, so the memory is never stale. 0, or -1 with rep filled. */
 int reco_query_model_versions(reco_store_t *store, const char *tenant, const char *const *models, size_t n,
                               reco_model_version_t *out, reco_reply_t *rep);
+
+/* The members of a small SET (a tenant's hidden items) as the version memory keeps them
+ * (reco_version_cache_set: tracked, and synced here, so never stale): 1 with
+ * *out set (valid until the next call), else 0 (no memory: a Redis Cluster, tracking down, a set
+ * of more than RECO_VERSION_CACHE_SET_MAX members; the caller asks Redis). */
+int reco_query_remembered_set(const char *key, reco_version_cache_set_t *out);
 
 /* Adds the fields the gateway turns into Last-Modified / Expires (docs/protocol.md) to a
  * recommend reply body: `built_at` (epoch ms) and `interval_ms`, each only when known (> 0).

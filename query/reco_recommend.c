@@ -6,7 +6,9 @@
  * Round trips: the versions (one MGET, with item-to-item's for for-user's fill); then one per
  * phase: the user's history or the neighbour users, one pipeline of every list to sum, and one
  * pipeline checking the best candidates against the hidden set and the history. A single list
- * is read page by page instead, usually one page.
+ * is read page by page instead, usually one page. The hidden set is usually remembered
+ * (reco_query_remembered_set: tracked by Redis like the versions) and checked here, so without
+ * a user's history to leave out the check needs no round trip at all.
  *
  * Ownership: every list, batch and board is freed before the handler returns; the request
  * context borrows the parsed args, which borrow the request's JSON. */
@@ -30,6 +32,7 @@ typedef struct {
     const char *tenant;
     const reco_recommend_args_t *a;
     char hidden_key[RECO_KEY_MAX];
+    reco_version_cache_set_t hidden; /* the hidden items, when remembered */
     char history_key[RECO_KEY_MAX]; /* the user's history; "" without a user */
     reco_filter_t filter;
     reco_reply_t *rep;
@@ -321,6 +324,9 @@ static int recommend(request_t *req, const int64_t versions[2], reco_scored_list
         .limit = (size_t)a->limit,
         .positive_only = a->model->positive_only,
     };
+    /* the hidden items without a round trip, while they are few and tracked */
+    if (reco_query_remembered_set(req->hidden_key, &req->hidden) == 1)
+        req->filter.hidden_members = &req->hidden;
     reco_shape_filter(a, req->tenant, &req->filter); /* catalogue filters, cursor, offset */
     size_t first = out->n;
     const char **context = NULL;

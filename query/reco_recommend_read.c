@@ -3,9 +3,10 @@
  * Ranked lists are read with ZREVRANGE ... WITHSCORES in pages that start at 2 * limit + 10
  * entries and double up to RECO_READ_PAGE_MAX, so the usual request costs one page and a list
  * full of hidden or seen items still costs few round trips. Each page (or chunk of a merged
- * candidate list) is checked in one pipeline: SMISMEMBER against the hidden set and, when the
- * user's history is left out, ZMSCORE against it. For bought-with's sets both parts of a set are
- * checked, and a set with a hidden or seen part is left out.
+ * candidate list) is checked in one pipeline: SMISMEMBER against the hidden set (unless the
+ * filter holds the remembered hidden items: then they are checked here, with the other local
+ * rules) and, when the user's history is left out, ZMSCORE against it. For bought-with's sets
+ * both parts of a set are checked, and a set with a hidden or seen part is left out.
  *
  * Ownership: every reply is freed before the function that read it returns; argument vectors
  * point into lists the caller keeps alive meanwhile. */
@@ -128,8 +129,19 @@ int reco_read_after_cursor(const reco_filter_t *f, double score, const char *mem
     return c > 0 || (c == 0 && len > f->pitem_len);
 }
 
+/* 1 if an entry (an item, or a set of bought-with: any of its parts) is a remembered hidden item. */
+static int hidden_here(const reco_filter_t *f, const reco_scored_t *e)
+{
+    reco_id_span_t parts[2] = {{e->item, e->len}, {NULL, 0}};
+    int count = f->members == RECO_MEMBERS_ITEMS ? 1 : reco_member_split(e->item, e->len, parts);
+    for (int p = 0; p < count; p++)
+        if (reco_version_cache_set_has(f->hidden_members, parts[p].id, parts[p].len)) return 1;
+    return 0;
+}
+
 /* Marks what f leaves out without asking Redis: context items, the members mode, scores <= 0
- * (positive_only), non-finite scores (JSON cannot carry them), entries not after the cursor. */
+ * (positive_only), non-finite scores (JSON cannot carry them), entries not after the cursor,
+ * hidden items when they are remembered. */
 static void mark_local(const reco_filter_t *f, const reco_scored_list_t *list, size_t from,
                        size_t to, unsigned char *drop)
 {
@@ -137,7 +149,8 @@ static void mark_local(const reco_filter_t *f, const reco_scored_list_t *list, s
     for (size_t i = from; i < to; i++) {
         const reco_scored_t *e = &list->v[i];
         if ((f->positive_only && !(e->score > 0)) || !isfinite(e->score) ||
-            !reco_read_after_cursor(f, e->score, e->item, e->len))
+            !reco_read_after_cursor(f, e->score, e->item, e->len) ||
+            (f->hidden_members && f->hidden_members->n && hidden_here(f, e)))
             drop[i] = 1;
     }
 }
@@ -192,19 +205,22 @@ static int mark_unmatched(const reco_filter_t *f, redisReply *const *replies, co
     return 0;
 }
 
-/* Appends SMISMEMBER hidden / ZMSCORE seen over the n parts in argv[2..]; *sent = commands. */
+/* Appends SMISMEMBER hidden (unless the hidden items are remembered) and ZMSCORE seen over the
+ * n parts in argv[2..]; *sent = commands, is_zset[k] = whether the k-th is the ZMSCORE. */
 static int append_set_checks(const reco_filter_t *f, const char **argv, size_t *lens, size_t n,
-                             size_t *sent, reco_reply_t *rep)
+                             size_t *sent, int is_zset[2], reco_reply_t *rep)
 {
-    const char *commands[2] = {"SMISMEMBER", "ZMSCORE"}, *keys[2] = {f->hidden_key, f->seen_key};
-    for (int c = 0; c < 2 && keys[c]; c++) {
+    const char *commands[2] = {"SMISMEMBER", "ZMSCORE"};
+    const char *keys[2] = {f->hidden_members ? NULL : f->hidden_key, f->seen_key};
+    for (int c = 0; c < 2; c++) {
+        if (!keys[c]) continue;
         argv[0] = commands[c];
         lens[0] = strlen(commands[c]);
         argv[1] = keys[c];
         lens[1] = strlen(keys[c]);
         if (reco_store_appendv(f->store, (int)n + 2, argv, lens) != 0)
             return reco_query_fail(rep, f->store, NULL, commands[c]);
-        (*sent)++;
+        is_zset[(*sent)++] = c == 1;
     }
     return 0;
 }
@@ -225,7 +241,8 @@ static int check_chunk(const reco_filter_t *f, const reco_scored_list_t *list, s
         rc = fail_out_of_memory(rep);
     else
         n = collect_parts(f, list, from, to, drop, argv, lens, owner);
-    if (rc == 0 && n > 0) rc = append_set_checks(f, argv, lens, n, &sets, rep);
+    int is_zset[2] = {0, 0};
+    if (rc == 0 && n > 0) rc = append_set_checks(f, argv, lens, n, &sets, is_zset, rep);
     if (rc == 0 && n > 0 && has_catalogue(f)) {
         rc = append_item_reads(f, argv + 2, lens + 2, n, rep);
         items = rc == 0 ? n : 0;
@@ -233,8 +250,8 @@ static int check_chunk(const reco_filter_t *f, const reco_scored_list_t *list, s
     if (rc == 0 && sets + items > 0 && reco_query_read_all(f->store, sets + items, replies) != 0)
         rc = reco_query_fail(rep, f->store, NULL, "SMISMEMBER");
     for (size_t c = 0; rc == 0 && c < sets; c++)
-        if (mark_found(replies[c], c == 1, owner, n, drop) != 0)
-            rc = reco_query_fail(rep, f->store, replies[c], c == 0 ? "SMISMEMBER" : "ZMSCORE");
+        if (mark_found(replies[c], is_zset[c], owner, n, drop) != 0)
+            rc = reco_query_fail(rep, f->store, replies[c], is_zset[c] ? "ZMSCORE" : "SMISMEMBER");
     if (rc == 0 && items > 0 && mark_unmatched(f, replies + sets, owner, n, drop) != 0)
         rc = reco_query_fail(rep, f->store, replies[sets], "HMGET of item fields");
     if (replies) reco_query_free_all(sets + items, replies);

@@ -17,6 +17,7 @@
 #include "reco_filter.h"
 #include "reco_ranking.h"
 #include "reco_store.h"
+#include "reco_version_cache.h"
 #include "reco_wire.h"
 
 #define RECO_READ_PAGE_MAX 1000  /* entries per ZREVRANGE page or per filter pipeline */
@@ -26,6 +27,9 @@
 typedef struct {
     reco_store_t *store;
     const char *hidden_key;     /* SET of hidden items */
+    /* the hidden items as the tracked memory keeps them (reco_query_remembered_set): checked
+     * here, not in Redis; NULL: hidden_key is asked */
+    const reco_version_cache_set_t *hidden_members;
     const char *seen_key;       /* the user's history ZSET to leave out, or NULL */
     const char *const *context; /* context items, never returned */
     size_t n_context;

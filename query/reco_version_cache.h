@@ -13,6 +13,8 @@
  * connections are set up again (tried at most once a second). Entries also expire after
  * RECO_VERSION_CACHE_KEEP_MS, a bound that only matters if all of the above failed unseen.
  *
+ * The same connections remember small sets the same way (reco_version_cache_set, below).
+ *
  * Not made on a Redis Cluster (reco_query_store.c asks reco_store_is_cluster first): both
  * connections would reach one master and hear only its invalidations, while the versions live on
  * every master (docs/redis-cluster.md). Workers there read the versions on each request.
@@ -48,5 +50,25 @@ redisReply *reco_version_cache_mget(reco_version_cache_t *cache, size_t n, const
 
 /* Remembers what the reply of reco_version_cache_mget said for key. */
 void reco_version_cache_put(reco_version_cache_t *cache, const char *key, int64_t version);
+
+/* Sets are remembered the same way (a tenant's hidden items, so a recommendation can leave them
+ * out without a round trip): read over the tracked connection (SCARD, then SMEMBERS), forgotten
+ * on any invalidation and after RECO_VERSION_CACHE_KEEP_MS, never remembered beyond
+ * RECO_VERSION_CACHE_SET_MAX members. */
+#define RECO_VERSION_CACHE_SET_MAX 4096
+
+typedef struct {
+    const char *const *members; /* sorted bytewise */
+    size_t n;
+} reco_version_cache_set_t;
+
+/* The members of SET key, remembered or read now: 1 with *out set (valid until the next call of
+ * this function), 0 when the set is too big to remember, -1 when tracking is not available now
+ * (the caller asks Redis its own way). */
+int reco_version_cache_set(reco_version_cache_t *cache, const char *key,
+                           reco_version_cache_set_t *out);
+/* 1 if member (len bytes) is in set. */
+int reco_version_cache_set_has(const reco_version_cache_set_t *set, const char *member,
+                               size_t len);
 
 #endif

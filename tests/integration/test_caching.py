@@ -160,6 +160,44 @@ class Caching(ClusterTestCase):
             status, headers, body = self.get(model="popular")
             self.assertEqual((status, body.get("version")), (200, version), body)
 
+    def calls(self, command):
+        for line in self.cluster.redis("INFO", "commandstats").splitlines():
+            if line.startswith("cmdstat_%s:" % command):
+                return int(line.split("calls=")[1].split(",")[0])
+        return 0
+
+    def test_worker_remembers_hidden_items_until_redis_says_they_changed(self):
+        """The hidden items are remembered like the versions: repeated requests send Redis no
+        SMISMEMBER, and hiding or showing an item is served by the very next request. A hidden
+        set too big to remember is asked in Redis, with the same answers."""
+        def items():
+            status, _, body = self.get(model="popular")
+            self.assertEqual(status, 200, body)
+            return [r["item"] for r in body["recommendations"]]
+
+        def hide(item, hidden):
+            self.assertStatus(self.cluster.http("PUT", "/v1/%s/items" % T, [{"id": item, "hidden": hidden}]), 200)
+
+        base = items()  # what popular serves now (another test may have made its version)
+        victim = base[0]
+        before = self.calls("smismember")
+        for _ in range(3):
+            self.assertEqual(items(), base)
+        self.assertEqual(self.calls("smismember"), before)
+        hide(victim, True)
+        self.assertEqual(items(), base[1:])
+        hide(victim, False)
+        self.assertEqual(items(), base)
+        big = ["x%d" % k for k in range(5000)] + [victim]
+        self.cluster.redis("SADD", key(T, "hidden"), *big)
+        try:
+            before = self.calls("smismember")
+            self.assertEqual(items(), base[1:])
+            self.assertGreater(self.calls("smismember"), before)
+        finally:
+            self.cluster.redis("SREM", key(T, "hidden"), *big)
+        self.assertEqual(items(), base)
+
     def test_never_built_model_is_not_cached(self):
         status, headers, body = self.cluster.http("GET", "/v1/empty-tenant/recommend?model=popular")
         self.assertEqual((status, body.get("version")), (200, None), body)
