@@ -6,7 +6,8 @@ for the same request (GET /v1/{T}/recommend/{scenario}, /v1/{T}/resort), so the 
 to be a mapping and not a second implementation. Real redis-server and processes, models built
 with reco-trainer --once.
 
-Not tested because not produced: 429 (reco has no rate limits yet, see README)."""
+TasteHit's documented 429 comes from reco's rate limits, which need --auth on (this suite runs
+with auth off): integration-ratelimit gets it on a TasteHit widget route."""
 
 import os
 import sys

@@ -94,6 +94,9 @@ class RateLimitTest(ClusterTestCase):
         self.assertStatus(self.cluster.http("GET", REC, headers=bearer(k1)), 200)
         retry, _ = self.assertLimited(self.cluster.http("GET", REC, headers=bearer(k1)))
         self.assertEqual(retry, 2)
+        # the bucket is the key's, whatever the dialect: TasteHit documents this 429
+        self.assertLimited(self.cluster.http("GET", "/compat/tastehit/api/%s/v1/w/r?userId=u" % T,
+                                             headers=bearer(k1)))
         self.assertStatus(self.cluster.http("GET", REC, headers=bearer(k2)), 200)
         self.assertLimited(self.get2(REC, bearer(k2)))
 
