@@ -275,6 +275,25 @@ const char *reco_store_address(const reco_store_t *st)
     return st->address;
 }
 
+int reco_store_node_of(reco_store_t *st, const char *key, char *host, size_t cap, int *port)
+{
+    const char *h = st->host;
+    *port = st->port;
+    if (reco_store_is_cluster(st) == 1) {
+        int node = reco_store_cluster_node(st, reco_slot_of(key, strlen(key)));
+        if (node < 0)
+            return -1;
+        h = st->nodes[node].host;
+        *port = st->nodes[node].port;
+    }
+    if (strlen(h) >= cap) {
+        reco_store_set_error(st, "host name %s too long", h);
+        return -1;
+    }
+    memcpy(host, h, strlen(h) + 1);
+    return 0;
+}
+
 int reco_store_timeout_ms(const reco_store_t *st)
 {
     return (int)(st->timeout.tv_sec * 1000 + st->timeout.tv_usec / 1000);

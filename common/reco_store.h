@@ -55,6 +55,9 @@ int reco_store_is_cluster(reco_store_t *st);
 int reco_store_ping(reco_store_t *st);
 const char *reco_store_errstr(const reco_store_t *st);
 const char *reco_store_address(const reco_store_t *st);
+/* The node that holds key: the store's own address, or on a cluster the master of the key's
+ * slot (from the slot map the store keeps). 0 with host/port set, or -1 (reco_store_errstr). */
+int reco_store_node_of(reco_store_t *st, const char *key, char *host, size_t cap, int *port);
 /* The timeout given to reco_store_new, in milliseconds (a connection of the caller's own to the
  * same Redis should give up as soon). */
 int reco_store_timeout_ms(const reco_store_t *st);

@@ -720,6 +720,11 @@ redisReply *reco_store_cluster_command(reco_store_t *st, char *cmd, size_t len)
     return r;
 }
 
+int reco_store_cluster_node(reco_store_t *st, int slot)
+{
+    return slot >= 0 && slot < RECO_SLOT_COUNT ? route_node(st, slot) : -1;
+}
+
 int reco_store_cluster_flush(reco_store_t *st)
 {
     for (size_t i = 0; i < st->n_nodes; i++) {

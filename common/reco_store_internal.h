@@ -63,5 +63,7 @@ int reco_store_cluster_append(reco_store_t *st, char *cmd, size_t len);
 int reco_store_cluster_read(reco_store_t *st, redisReply **reply);
 redisReply *reco_store_cluster_command(reco_store_t *st, char *cmd, size_t len);
 int reco_store_cluster_flush(reco_store_t *st);
+/* The master of slot: its index in st->nodes (the map read when needed), or -1 (error set). */
+int reco_store_cluster_node(reco_store_t *st, int slot);
 
 #endif

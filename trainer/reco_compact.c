@@ -19,7 +19,6 @@
 #include "reco_dataset.h"
 #include "reco_keys.h"
 #include "reco_log.h"
-#include "reco_slot.h"
 
 static const char STEP_SCRIPT[] =
     "local src, copy, lease, record = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n"
@@ -157,37 +156,6 @@ static int step(compaction_t *c, size_t chunk, char *cursor, size_t cap, const c
     return rc;
 }
 
-/* The address of the node holding key: the store's own, or on a cluster the master of the key's
- * slot (CLUSTER SLOTS). 0, or -1 with why set. */
-static int node_of(reco_store_t *st, const char *key, char *host, size_t cap, int *port,
-                   const char **why)
-{
-    const char *address = reco_store_address(st), *colon = strrchr(address, ':');
-    if (!colon || (size_t)(colon - address) >= cap) return *why = "bad address", -1;
-    snprintf(host, cap, "%.*s", (int)(colon - address), address);
-    *port = atoi(colon + 1);
-    if (reco_store_is_cluster(st) != 1) return 0;
-    int slot = reco_slot_of(key, strlen(key)), found = -1;
-    redisReply *r = reco_store_command(st, "CLUSTER SLOTS");
-    for (size_t k = 0; r && r->type == REDIS_REPLY_ARRAY && k < r->elements && found < 0; k++) {
-        const redisReply *range = r->element[k];
-        if (range->type != REDIS_REPLY_ARRAY || range->elements < 3 ||
-            range->element[2]->type != REDIS_REPLY_ARRAY || range->element[2]->elements < 2)
-            continue;
-        const redisReply *const *e = (const redisReply *const *)range->element;
-        const redisReply *const *node = (const redisReply *const *)e[2]->element;
-        if (e[0]->integer <= slot && slot <= e[1]->integer && node[0]->type == REDIS_REPLY_STRING &&
-            node[0]->len < cap) {
-            snprintf(host, cap, "%s", node[0]->str);
-            *port = (int)node[1]->integer;
-            found = 0;
-        }
-    }
-    if (r) freeReplyObject(r);
-    if (found != 0) *why = "CLUSTER SLOTS does not name the slot's master";
-    return found;
-}
-
 /* What INFO persistence says: 1 when the AOF is on (*busy: a rewrite is running or scheduled),
  * 0 when it is off, -1 when Redis did not answer. */
 static int aof_state(redisContext *ctx, int *busy)
@@ -209,9 +177,8 @@ static void rewrite_aof(const compaction_t *c, const reco_compact_config_t *cfg,
 {
     char host[256];
     int port = 0;
-    const char *why = NULL;
-    if (node_of(c->st, c->keys[0], host, sizeof host, &port, &why) != 0) {
-        snprintf(buf, cap, "BGREWRITEAOF not sent: %s", why);
+    if (reco_store_node_of(c->st, c->keys[0], host, sizeof host, &port) != 0) {
+        snprintf(buf, cap, "BGREWRITEAOF not sent: %.200s", reco_store_errstr(c->st));
         return;
     }
     int ms = reco_store_timeout_ms(c->st);
