@@ -24,6 +24,13 @@ int64_t reco_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t reco_monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 bool reco_valid_tenant(const char *tenant)
 {
     size_t n = tenant ? strlen(tenant) : 0;

@@ -96,5 +96,7 @@ json_t *reco_items_normalize(const json_t *body, reco_error_t *err);
 
 /* Milliseconds since the epoch, from the realtime clock. */
 int64_t reco_now_ms(void);
+/* Milliseconds of CLOCK_MONOTONIC: for durations and deadlines, immune to clock steps. */
+int64_t reco_monotonic_ms(void);
 
 #endif

@@ -96,13 +96,6 @@ typedef struct {
 
 static meta_entry_t meta_table[META_SLOTS];
 
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static meta_entry_t *meta_slot(const char *name, int64_t version)
 {
     uint64_t h = 1469598103934665603ULL ^ (uint64_t)version;
@@ -257,7 +250,7 @@ int reco_query_model_versions(reco_store_t *store, const char *tenant, const cha
         return -1;
     }
     int rc = 0, need[RECO_QUERY_VERSIONS_MAX] = {0}, missing = 0;
-    int64_t now = monotonic_ms();
+    int64_t now = reco_monotonic_ms();
     for (size_t m = 0; rc == 0 && m < n; m++) {
         if (!cached)
             out[m] = (reco_model_version_t){0, 0, 0};

@@ -17,6 +17,7 @@
 
 #include "reco_config.h"
 #include "reco_log.h"
+#include "reco_validate.h"
 
 #define SLOTS 1024
 #define SLOT_KEY_MAX 192 /* longer keys are simply not remembered */
@@ -52,13 +53,6 @@ struct reco_version_cache {
     set_slot_t sets[SET_SLOTS];
 };
 
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 reco_version_cache_t *reco_version_cache_new(const char *address, int timeout_ms)
 {
     reco_version_cache_t *c = calloc(1, sizeof *c);
@@ -80,7 +74,7 @@ static void teardown(reco_version_cache_t *c, const char *why)
     if (c->sub) redisFree(c->sub);
     c->reader = c->sub = NULL;
     c->epoch++;
-    c->next_attempt = monotonic_ms() + RETRY_MS;
+    c->next_attempt = reco_monotonic_ms() + RETRY_MS;
 }
 
 static void set_slot_clear(set_slot_t *s)
@@ -143,7 +137,7 @@ static void set_up(reco_version_cache_t *c)
 void reco_version_cache_sync(reco_version_cache_t *c)
 {
     if (!c->sub) {
-        if (monotonic_ms() >= c->next_attempt) set_up(c);
+        if (reco_monotonic_ms() >= c->next_attempt) set_up(c);
         return;
     }
     struct pollfd p = {.fd = c->sub->fd, .events = POLLIN};
@@ -180,7 +174,7 @@ int reco_version_cache_get(reco_version_cache_t *c, const char *key, int64_t *ve
     if (!c->sub) return -1;
     const slot_t *s = slot_of(c, key);
     if (s->epoch != c->epoch || strcmp(s->key, key) != 0 ||
-        monotonic_ms() - s->stored_at > RECO_VERSION_CACHE_KEEP_MS)
+        reco_monotonic_ms() - s->stored_at > RECO_VERSION_CACHE_KEEP_MS)
         return -1;
     *version = s->version;
     return 1;
@@ -211,7 +205,7 @@ void reco_version_cache_put(reco_version_cache_t *c, const char *key, int64_t ve
     slot_t *s = slot_of(c, key);
     memcpy(s->key, key, len + 1);
     s->version = version;
-    s->stored_at = monotonic_ms();
+    s->stored_at = reco_monotonic_ms();
     s->epoch = c->epoch;
 }
 
@@ -260,12 +254,12 @@ int reco_version_cache_set(reco_version_cache_t *c, const char *key, reco_versio
     if (!c->reader || len >= SLOT_KEY_MAX) return -1;
     set_slot_t *s = &c->sets[key_hash(key) % SET_SLOTS];
     int fresh = s->epoch == c->epoch && strcmp(s->key, key) == 0 &&
-                monotonic_ms() - s->stored_at <= RECO_VERSION_CACHE_KEEP_MS;
+                reco_monotonic_ms() - s->stored_at <= RECO_VERSION_CACHE_KEEP_MS;
     if (!fresh) {
         uint64_t epoch = c->epoch; /* an invalidation read meanwhile makes the entry stale */
         if (read_set(c, key, s) != 0) return -1;
         memcpy(s->key, key, len + 1);
-        s->stored_at = monotonic_ms();
+        s->stored_at = reco_monotonic_ms();
         s->epoch = epoch;
     }
     if (s->too_big) return 0;

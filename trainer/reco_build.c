@@ -39,13 +39,6 @@
 #include "reco_validate.h"
 #include "reco_weights.h"
 
-int64_t reco_build_clock_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void reco_build_summary(build_t *b, const char *fmt, ...)
 {
     if (b->summary_len >= sizeof b->summary - 1) return;
@@ -78,7 +71,7 @@ int reco_build_finish(build_t *b, reco_version_t *v, const char *model, int64_t 
                       int64_t built_at)
 {
     reco_version_meta_t meta = {.built_at_ms = built_at,
-                                .duration_ms = reco_build_clock_ms() - started,
+                                .duration_ms = reco_monotonic_ms() - started,
                                 .events = b->table.n_events,
                                 .users = b->m->n_users,
                                 .items = b->m->n_items,
@@ -153,7 +146,7 @@ int reco_build_publish_global(build_t *b, const char *model, int64_t started, in
     if (rc == 0) rc = reco_build_finish(b, v, model, started, built_at);
     if (rc == 0)
         reco_build_summary(b, "; %s v%" PRId64 ": %zu items in %" PRId64 " ms", model,
-                           reco_version_number(v), n, reco_build_clock_ms() - started);
+                           reco_version_number(v), n, reco_monotonic_ms() - started);
     reco_version_destroy(&v);
     return rc;
 }
@@ -171,7 +164,7 @@ int reco_build_publish_lists(build_t *b, const char *model, int64_t started, int
     if (rc == 0)
         reco_build_summary(b, "; %s v%" PRId64 ": %zu lists, %zu pairs%s in %" PRId64 " ms", model,
                            reco_version_number(v), nb->n_lists, nb->n_pairs, detail,
-                           reco_build_clock_ms() - started);
+                           reco_monotonic_ms() - started);
     reco_version_destroy(&v);
     return rc;
 }
@@ -223,7 +216,7 @@ static int for_user_then_also_bought(build_t *b)
 /* Reads the events and builds every model; the lease is held. */
 static int build_models(build_t *b)
 {
-    int64_t started = reco_build_clock_ms();
+    int64_t started = reco_monotonic_ms();
     b->now = reco_now_ms();
     if (read_events(b) != 0) return -1;
     if (b->stats.full)
@@ -237,7 +230,7 @@ static int build_models(build_t *b)
     if (b->stats.skipped) reco_build_summary(b, "; %zu malformed skipped", b->stats.skipped);
     if (b->stats.unregistered)
         reco_build_summary(b, "; %zu of unregistered actions skipped", b->stats.unregistered);
-    reco_build_summary(b, ") in %" PRId64 " ms", reco_build_clock_ms() - started);
+    reco_build_summary(b, ") in %" PRId64 " ms", reco_monotonic_ms() - started);
     if (reco_item_catalog_load(b->cfg->store, b->tenant, reco_build_tick, b, &b->catalog) != 0)
         return -1;
     /* similar-customers (the longest computation) runs on one side thread, for-user then
@@ -294,19 +287,19 @@ reco_build_result_t reco_build_tenant(const reco_build_config_t *cfg, const char
         reco_store_destroy(&lease_store);
         return got == 0 ? RECO_BUILD_BUSY : RECO_BUILD_FAILED;
     }
-    int64_t started = reco_build_clock_ms();
+    int64_t started = reco_monotonic_ms();
     int rc = build_models(&b);
     if (rc == 0)
-        reco_info("%s; total %" PRId64 " ms", b.summary, reco_build_clock_ms() - started);
+        reco_info("%s; total %" PRId64 " ms", b.summary, reco_monotonic_ms() - started);
     else if (cfg->stop && *cfg->stop)
         reco_info("tenant %s: build abandoned after %" PRId64 " ms (stopping)", tenant,
-                  reco_build_clock_ms() - started);
+                  reco_monotonic_ms() - started);
     else if (b.summary_len)
         reco_error("%s; build failed after %" PRId64 " ms", b.summary,
-                   reco_build_clock_ms() - started);
+                   reco_monotonic_ms() - started);
     else
         reco_error("tenant %s: build failed after %" PRId64 " ms", tenant,
-                   reco_build_clock_ms() - started);
+                   reco_monotonic_ms() - started);
     if (!(cfg->stop && *cfg->stop)) {
         reco_compact_config_t cc = {.interval_ms = cfg->compact_interval_ms,
                                     .chunk = cfg->compact_chunk,

@@ -56,13 +56,13 @@ static int compute_for_user(build_t *b, reco_neighbours_t *rows, reco_neighbours
 
 int reco_build_for_user(build_t *b)
 {
-    int64_t started = reco_build_clock_ms(), built_at = reco_now_ms();
+    int64_t started = reco_monotonic_ms(), built_at = reco_now_ms();
     reco_version_t *v = reco_version_begin(b->store, b->tenant, RECO_MODEL_FOR_USER);
     if (!v) return -1;
     reco_neighbours_t rows, users;
     int dense = 0;
     int rc = compute_for_user(b, &rows, &users, &dense);
-    int64_t computed = reco_build_clock_ms();
+    int64_t computed = reco_monotonic_ms();
     if (rc != 0)
         reco_error("tenant %s: for-user not computed (out of memory, the factorisation failed, "
                    "or cancelled)",
@@ -79,7 +79,7 @@ int reco_build_for_user(build_t *b)
             "; for-user v%" PRId64 ": %zu item rows, %zu pairs, %zu user lists (%s rows) "
             "in %" PRId64 " ms (EASE %" PRId64 " ms)",
             reco_version_number(v), rows.n_lists, rows.n_pairs, users.n_lists,
-            dense ? "dense" : "top-K", reco_build_clock_ms() - started, computed - started);
+            dense ? "dense" : "top-K", reco_monotonic_ms() - started, computed - started);
     reco_neighbours_clear(&rows);
     reco_neighbours_clear(&users);
     reco_version_destroy(&v);

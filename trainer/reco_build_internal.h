@@ -72,7 +72,6 @@ typedef struct {
     const size_t *lens;
 } id_table_t;
 
-int64_t reco_build_clock_ms(void); /* CLOCK_MONOTONIC */
 void reco_build_summary(build_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* 0 while the build may go on: not asked to stop, and (main context) the lease is still ours. */
 int reco_build_may_continue(build_t *b);

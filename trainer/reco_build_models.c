@@ -89,7 +89,7 @@ static int write_categories(build_t *b, reco_version_t *v, const reco_scored_t *
 
 int reco_build_popular(build_t *b)
 {
-    int64_t started = reco_build_clock_ms(), built_at = reco_now_ms();
+    int64_t started = reco_monotonic_ms(), built_at = reco_now_ms();
     reco_version_t *v = reco_version_begin(b->store, b->tenant, RECO_MODEL_POPULAR);
     if (!v) return -1;
     reco_scored_t *list = NULL;
@@ -105,21 +105,21 @@ int reco_build_popular(build_t *b)
     if (rc == 0) rc = reco_build_finish(b, v, RECO_MODEL_POPULAR, started, built_at);
     if (rc == 0)
         reco_build_summary(b, "; popular v%" PRId64 ": %zu items, %zu categories in %" PRId64 " ms",
-                           reco_version_number(v), n, categories, reco_build_clock_ms() - started);
+                           reco_version_number(v), n, categories, reco_monotonic_ms() - started);
     reco_version_destroy(&v);
     return rc;
 }
 
 int reco_build_item_to_item(build_t *b)
 {
-    int64_t started = reco_build_clock_ms(), built_at = reco_now_ms();
+    int64_t started = reco_monotonic_ms(), built_at = reco_now_ms();
     reco_version_t *v = reco_version_begin(b->store, b->tenant, RECO_MODEL_ITEM_TO_ITEM);
     if (!v) return -1;
     reco_item_to_item_options_t opts = {
         .top_k = b->cfg->top_k, .threads = b->cfg->threads, .tick = reco_build_tick, .tick_ctx = b};
     reco_neighbours_t nb;
     int rc = reco_model_item_to_item(b->m, &opts, &nb);
-    int64_t computed = reco_build_clock_ms();
+    int64_t computed = reco_monotonic_ms();
     if (rc != 0)
         reco_error("tenant %s: item-to-item not computed (out of memory, or cancelled)", b->tenant);
     else
@@ -129,12 +129,12 @@ int reco_build_item_to_item(build_t *b)
         reco_debug("tenant %s: item-to-item v%" PRId64 ": computed in %" PRId64
                    " ms, written and flipped in %" PRId64 " ms",
                    b->tenant, reco_version_number(v), computed - started,
-                   reco_build_clock_ms() - computed);
+                   reco_monotonic_ms() - computed);
         reco_build_summary(b,
                            "; item-to-item v%" PRId64 ": %zu lists, %zu pairs (computed in %" PRId64
                            " ms) in %" PRId64 " ms",
                            reco_version_number(v), nb.n_lists, nb.n_pairs, computed - started,
-                           reco_build_clock_ms() - started);
+                           reco_monotonic_ms() - started);
     }
     reco_neighbours_clear(&nb);
     reco_version_destroy(&v);
@@ -153,7 +153,7 @@ int reco_build_popular_windows(build_t *b)
                    {RECO_MODEL_POPULAR_365D, 365}};
     for (size_t k = 0; k < sizeof windows / sizeof windows[0]; k++) {
         if (k > 0 && reco_build_may_continue(b) != 0) return -1;
-        int64_t started = reco_build_clock_ms(), built_at = reco_now_ms();
+        int64_t started = reco_monotonic_ms(), built_at = reco_now_ms();
         reco_scored_t *list = NULL;
         size_t n = 0;
         if (reco_model_popular_window(&b->table, b->now, windows[k].days * RECO_DAY_MS, &list,
@@ -170,7 +170,7 @@ int reco_build_popular_windows(build_t *b)
 
 int reco_build_trending(build_t *b)
 {
-    int64_t started = reco_build_clock_ms(), built_at = reco_now_ms();
+    int64_t started = reco_monotonic_ms(), built_at = reco_now_ms();
     reco_scored_t *list = NULL;
     size_t n = 0;
     if (reco_model_trending(&b->table, b->now, TRENDING_HALF_LIFE_MS, &list, &n) != 0) {
@@ -185,7 +185,7 @@ int reco_build_trending(build_t *b)
 /* also-viewed (view, click) or also-bought (cart, purchase). */
 int reco_build_cooccur(build_t *b, const char *model)
 {
-    int64_t started = reco_build_clock_ms(), built_at = reco_now_ms();
+    int64_t started = reco_monotonic_ms(), built_at = reco_now_ms();
     int viewed = strcmp(model, RECO_MODEL_ALSO_VIEWED) == 0;
     reco_cooccur_options_t o = {
         .type_mask = viewed ? RECO_TYPE_BIT(RECO_EVENT_VIEW) | RECO_TYPE_BIT(RECO_EVENT_CLICK)
@@ -205,7 +205,7 @@ int reco_build_cooccur(build_t *b, const char *model)
     }
     char detail[96];
     snprintf(detail, sizeof detail, " from %zu events (computed in %" PRId64 " ms)", kept,
-             reco_build_clock_ms() - started);
+             reco_monotonic_ms() - started);
     int rc = reco_build_publish_lists(b, model, started, built_at, &nb, b->table.item_ids,
                                       b->table.item_id_lens, reco_key_model_item, detail);
     reco_neighbours_clear(&nb);
@@ -214,7 +214,7 @@ int reco_build_cooccur(build_t *b, const char *model)
 
 int reco_build_similar_users(build_t *b)
 {
-    int64_t started = reco_build_clock_ms(), built_at = reco_now_ms();
+    int64_t started = reco_monotonic_ms(), built_at = reco_now_ms();
     reco_item_to_item_options_t o = {
         .top_k = b->cfg->similar_users_top_k ? b->cfg->similar_users_top_k : b->cfg->top_k,
         .threads = b->cfg->threads,
@@ -229,7 +229,7 @@ int reco_build_similar_users(build_t *b)
         return -1;
     }
     char detail[64];
-    snprintf(detail, sizeof detail, " (computed in %" PRId64 " ms)", reco_build_clock_ms() - started);
+    snprintf(detail, sizeof detail, " (computed in %" PRId64 " ms)", reco_monotonic_ms() - started);
     int rc = reco_build_publish_lists(b, RECO_MODEL_SIMILAR_CUSTOMERS, started, built_at, &nb,
                                       b->table.user_ids, b->table.user_id_lens, reco_key_model_user,
                                       detail);
@@ -276,7 +276,7 @@ static int content_from_catalog(build_t *b, const reco_item_catalog_t *cat, int6
 
 int reco_build_content(build_t *b)
 {
-    int64_t started = reco_build_clock_ms(), built_at = reco_now_ms();
+    int64_t started = reco_monotonic_ms(), built_at = reco_now_ms();
     return content_from_catalog(b, b->catalog, started, built_at);
 }
 
@@ -366,7 +366,7 @@ static int mine_bought_with(build_t *b, reco_basket_rules_t *rules)
 
 int reco_build_bought_with(build_t *b)
 {
-    int64_t started = reco_build_clock_ms(), built_at = reco_now_ms();
+    int64_t started = reco_monotonic_ms(), built_at = reco_now_ms();
     reco_basket_rules_t rules;
     if (mine_bought_with(b, &rules) != 0) return -1;
     reco_version_t *v = reco_version_begin(b->store, b->tenant, RECO_MODEL_BOUGHT_WITH);
@@ -384,7 +384,7 @@ int reco_build_bought_with(build_t *b)
                            ": %zu item lists, %zu pair lists, %zu rules from "
                            "%zu baskets in %" PRId64 " ms",
                            reco_version_number(v), lists, rules.n_contexts, rules.n_rules,
-                           rules.n_baskets, reco_build_clock_ms() - started);
+                           rules.n_baskets, reco_monotonic_ms() - started);
     reco_basket_rules_clear(&rules);
     reco_version_destroy(&v);
     return rc;

@@ -19,6 +19,7 @@
 #include "reco_dataset.h"
 #include "reco_keys.h"
 #include "reco_log.h"
+#include "reco_validate.h"
 
 static const char STEP_SCRIPT[] =
     "local src, copy, lease, record = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n"
@@ -79,13 +80,6 @@ typedef struct {
     const reco_lease_t *lease;
     char keys[4][RECO_KEY_MAX]; /* stream, copy, lease (copied), record */
 } compaction_t;
-
-static int64_t clock_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The record's integer field, or 0 when absent or not a number. */
 static long long record_field(const redisReply *r, size_t at)
@@ -190,7 +184,8 @@ static void rewrite_aof(const compaction_t *c, const reco_compact_config_t *cfg,
         return;
     }
     int busy = 0, aof = aof_state(ctx, &busy);
-    for (int64_t deadline = clock_ms() + AOF_WAIT_MS; aof == 1 && busy && clock_ms() < deadline;) {
+    for (int64_t deadline = reco_monotonic_ms() + AOF_WAIT_MS;
+         aof == 1 && busy && reco_monotonic_ms() < deadline;) {
         struct timespec pause = {0, 100 * 1000000L};
         nanosleep(&pause, NULL);
         if (cfg->tick && cfg->tick(cfg->tick_ctx) != 0) break;
@@ -240,7 +235,7 @@ static int pass(compaction_t *c, const reco_compact_config_t *cfg, char *cursor,
  * outrunning the copy), then the last step copies what came meanwhile and swaps the streams. */
 static int run(compaction_t *c, const reco_compact_config_t *cfg, int64_t now_ms)
 {
-    int64_t started = clock_ms();
+    int64_t started = reco_monotonic_ms();
     char cursor[RECO_STREAM_ID_MAX] = "";
     long long copied = 0, total = 0, live = 0, deleted = 0;
     for (int k = 0; k < MAX_PASSES; k++) {
@@ -248,12 +243,12 @@ static int run(compaction_t *c, const reco_compact_config_t *cfg, int64_t now_ms
         if (copied <= FINAL_TAIL * (long long)cfg->chunk) break;
     }
     if (step(c, 0, cursor, sizeof cursor, "+", now_ms, &live, &deleted) != 0) return -1;
-    int64_t copied_ms = clock_ms() - started;
+    int64_t copied_ms = reco_monotonic_ms() - started;
     char aof[384];
     rewrite_aof(c, cfg, aof, sizeof aof);
     reco_info("tenant %s: event stream compacted: %lld live entries rewritten, %lld deleted ones "
               "gone from memory, in %" PRId64 " ms; %s (after %" PRId64 " ms)",
-              c->tenant, live, deleted, copied_ms, aof, clock_ms() - started - copied_ms);
+              c->tenant, live, deleted, copied_ms, aof, reco_monotonic_ms() - started - copied_ms);
     return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "reco_keys.h"
 #include "reco_log.h"
+#include "reco_validate.h"
 
 static const char RENEW_SCRIPT[] =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then "
@@ -28,13 +29,6 @@ struct reco_lease {
     int held;
     long long renewed_ms;
 };
-
-static long long monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 reco_lease_t *reco_lease_new(reco_store_t *st, const char *tenant, const char *owner, long lease_ms)
 {
@@ -69,7 +63,7 @@ int reco_lease_acquire(reco_lease_t *l)
     if (r->type == REDIS_REPLY_STATUS) {
         rc = 1;
         l->held = 1;
-        l->renewed_ms = monotonic_ms();
+        l->renewed_ms = reco_monotonic_ms();
     } else if (r->type == REDIS_REPLY_NIL) {
         rc = 0;
     } else if (r->type == REDIS_REPLY_ERROR) {
@@ -105,7 +99,7 @@ void reco_lease_set_renew_ms(reco_lease_t *l, long renew_ms)
 int reco_lease_keep(reco_lease_t *l)
 {
     if (!l->held) return -1;
-    long long now = monotonic_ms();
+    long long now = reco_monotonic_ms();
     if (now - l->renewed_ms < l->renew_ms) return 0;
     char ms[32];
     snprintf(ms, sizeof ms, "%ld", l->lease_ms);
