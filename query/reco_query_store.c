@@ -215,9 +215,10 @@ static int versions_remembered(reco_store_t *store, char keys[][RECO_KEY_MAX], s
 
 int reco_query_remembered_set(const char *key, reco_version_cache_set_t *out)
 {
-    /* made by the first version lookup (never on a cluster), and synced by this request's: a
-     * change made before the request started is seen, as for the versions */
-    return versions_cache && reco_version_cache_set(versions_cache, key, out) == 1;
+    if (!versions_cache) /* made by the first version lookup; never on a cluster */
+        return 0;
+    reco_version_cache_sync(versions_cache); /* a change made before this instant is seen */
+    return reco_version_cache_set(versions_cache, key, out) == 1;
 }
 
 int reco_query_model_versions(reco_store_t *store, const char *tenant, const char *const *models, size_t n,

@@ -46,8 +46,7 @@ int reco_query_model_versions(reco_store_t *store, const char *tenant, const cha
                               reco_model_version_t *out, reco_reply_t *rep);
 
 /* The members of a small SET (a tenant's hidden items) as the version memory keeps them
- * (reco_version_cache_set: tracked; call it after the request's reco_query_model_versions, which
- * reads Redis's invalidations, so a change made before the request started is seen): 1 with
+ * (reco_version_cache_set: tracked, and synced here, so never stale): 1 with
  * *out set (valid until the next call), else 0 (no memory: a Redis Cluster, tracking down, a set
  * of more than RECO_VERSION_CACHE_SET_MAX members; the caller asks Redis). */
 int reco_query_remembered_set(const char *key, reco_version_cache_set_t *out);
